@@ -1,0 +1,169 @@
+"""Split a Document into Sentences, and each Sentence into engine-sized chunks.
+
+Chunks are cut, in order of preference, at sentence ends, then at clause punctuation (，、：), then
+between jieba words; an engine reads a chunk as one breath group, so cutting inside a word would
+make it mispronounce or pause mid-word.  jieba is loaded only when a clause is still too long,
+which keeps the common case fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+from audiostudy.model import Boundary, Document, Sentence
+
+# A sentence runs up to and including its end mark(s) and any closing quotes/brackets after them.
+_CLOSERS = "”’）》」』】〕\"')]"
+_SENTENCE = re.compile(
+    rf"[^。！？；!?;…⋯]*(?:[。！？；!?;]+|[…⋯]+)[{re.escape(_CLOSERS)}]*|[^。！？；!?;…⋯]+"
+)
+_CLAUSE = re.compile(r"[^，、：,:]*[，、：,:]+|[^，、：,:]+")
+_SPACE = re.compile(r"\s+")
+
+
+def is_speakable(text: str) -> bool:
+    """True if text has something an engine would say: a CJK character, a letter or a digit."""
+    return any(c.isalnum() for c in text)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of one paragraph as written (whitespace kept), empty pieces dropped."""
+    out: list[str] = []
+    for line in text.splitlines():
+        start = len(out)
+        for m in _SENTENCE.finditer(line):
+            piece = m.group(0).strip()
+            if not piece:
+                continue
+            # Stray punctuation (a lone "——" or "。") is not a sentence of its own: keep it with
+            # the sentence before it on the same line so that display text is not lost.
+            if len(out) > start and not is_speakable(piece):
+                out[-1] += piece
+            else:
+                out.append(piece)
+    return out
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence without its closing punctuation: used for section and point titles."""
+    parts = split_sentences(text)
+    head = parts[0] if parts else text.strip()
+    return head.rstrip("。．.！？；!?;：:，,… \t")
+
+
+_jieba_ready = False
+
+
+def _words(text: str) -> list[str]:
+    global _jieba_ready
+    import jieba
+
+    if not _jieba_ready:
+        # jieba prints "Building prefix dict..." to stderr through its logger; keep the CLI quiet.
+        jieba.setLogLevel(logging.WARNING)
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        jieba.initialize()
+        _jieba_ready = True
+    return [w for w in jieba.cut(text, HMM=True) if w]
+
+
+def _glue_punctuation(words: list[str]) -> list[str]:
+    """Attach punctuation tokens to the word before them so no chunk starts with a 、 or ”."""
+    out: list[str] = []
+    for w in words:
+        if out and not is_speakable(w):
+            out[-1] += w
+        else:
+            out.append(w)
+    return out
+
+
+def _pack(pieces: list[str], limit: int) -> Iterator[str]:
+    """Greedily join consecutive pieces while the result stays within limit."""
+    buf = ""
+    for p in pieces:
+        if buf and len(buf) + len(p) > limit:
+            yield buf
+            buf = ""
+        buf += p
+    if buf:
+        yield buf
+
+
+def chunk_sentence(text: str, max_chars: int) -> tuple[str, ...]:
+    """Pieces of text (whitespace removed), each at most max_chars; unspeakable bits merged or dropped."""
+    compact = _SPACE.sub("", text)
+    if len(compact) <= max_chars:
+        return (compact,) if is_speakable(compact) else ()
+    pieces: list[str] = []
+    for clause in _CLAUSE.findall(compact):
+        if len(clause) <= max_chars:
+            pieces.append(clause)
+            continue
+        for word in _glue_punctuation(_words(clause)):
+            if len(word) <= max_chars:
+                pieces.append(word)
+            else:
+                # A single "word" longer than the limit (a digit run, a long Latin token): no word
+                # boundary exists inside it, so the length limit wins.
+                pieces.extend(word[i : i + max_chars] for i in range(0, len(word), max_chars))
+    return _merge_unspeakable(list(_pack(pieces, max_chars)), max_chars)
+
+
+def _merge_unspeakable(chunks: list[str], limit: int) -> tuple[str, ...]:
+    out: list[str] = []
+    pending = ""  # leading punctuation waiting for the next speakable chunk
+    for c in chunks:
+        if is_speakable(c):
+            if pending and len(pending) + len(c) <= limit:
+                c = pending + c
+            pending = ""
+            out.append(c)
+        elif out and len(out[-1]) + len(c) <= limit:
+            out[-1] += c
+        else:
+            pending = c if len(c) <= limit else ""
+    return tuple(out)
+
+
+def split_document(doc: Document, max_chars: int) -> list[Sentence]:
+    """All sentences of doc in reading order, with ids, boundaries, point numbers and chunks."""
+    if max_chars < 1:
+        raise ValueError("max_chars must be at least 1")
+    out: list[Sentence] = []
+    n = 0
+    for section in doc.sections:
+        first_in_section = True
+        point: int | None = None
+        for pi, para in enumerate(section.paragraphs):
+            if para.point is not None:
+                point = para.point
+            elif para.heading:
+                point = None
+            first_in_para = True
+            for text in split_sentences(para.text):
+                chunks = chunk_sentence(text, max_chars)
+                if not chunks:
+                    continue
+                if first_in_section:
+                    boundary = Boundary.FIRST
+                elif first_in_para:
+                    boundary = Boundary.POINT if para.point is not None else Boundary.PARAGRAPH
+                else:
+                    boundary = Boundary.SENTENCE
+                n += 1
+                out.append(
+                    Sentence(
+                        id=f"s{section.number:02d}-{n:04d}",
+                        text=text,
+                        section=section.number,
+                        paragraph=pi,
+                        point=point,
+                        boundary=boundary,
+                        chunks=chunks,
+                    )
+                )
+                first_in_section = first_in_para = False
+    return out
