@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -39,26 +41,32 @@ def make_mp3(duration_s: float) -> bytes:
     """A sine tone of the given length as 24 kHz mono 48 kbit/s MP3 (the service's output format)."""
     import imageio_ffmpeg
 
-    cmd = [
-        imageio_ffmpeg.get_ffmpeg_exe(),
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        f"sine=frequency=440:sample_rate=24000:duration={duration_s:.3f}",
-        "-ac",
-        "1",
-        "-ar",
-        "24000",
-        "-b:a",
-        "48k",
-        "-f",
-        "mp3",
-        "pipe:1",
-    ]
-    return subprocess.run(cmd, capture_output=True, check=True).stdout
+    # Written to a file, not a pipe: only then can ffmpeg go back and fill in the Xing/LAME header
+    # whose encoder-delay and padding fields let the decoder return the exact length (±20 ms, not +60).
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "tone.mp3")
+        cmd = [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=24000:duration={duration_s:.3f}",
+            "-ac",
+            "1",
+            "-ar",
+            "24000",
+            "-b:a",
+            "48k",
+            "-f",
+            "mp3",
+            path,
+        ]
+        subprocess.run(cmd, capture_output=True, check=True)
+        with open(path, "rb") as f:
+            return f.read()
 
 
 def _text_frame(request_id: str, path: str, body: str, content_type: str = "application/json") -> str:
