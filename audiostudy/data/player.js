@@ -52,6 +52,7 @@
     if (p && typeof p.catch === "function") p.catch(function () { /* needs a user gesture */ });
   }
   function seekMs(ms, andPlay) {
+    noticeUntil = 0;
     audio.currentTime = Math.max(0, ms) / 1000;
     update(true);
     if (andPlay) play();
@@ -59,6 +60,7 @@
 
   // ---- highlight and follow -------------------------------------------------
   var current = -1, currentSec = null, currentPoint = null;
+  var noticeUntil = 0;
   var userScrolledAt = 0;
   ["wheel", "touchmove", "keydown"].forEach(function (type) {
     window.addEventListener(type, function (ev) {
@@ -107,6 +109,7 @@
     if (p >= 0 && !(ms < points[p].end)) p = -1;
     currentPoint = mark(points, p, currentPoint, "active");
     if (nowEl) {
+      if (Date.now() < noticeUntil) return;
       var label = currentSec ? currentSec.getAttribute("data-title") || "" : "";
       if (currentPoint) label += " · " + (currentPoint.getAttribute("data-title") || "");
       if (nowEl.textContent !== label) nowEl.textContent = label;
@@ -181,8 +184,12 @@
     if (saved > 0.5 && (!dur || saved < dur - 1) && audio.currentTime < 0.01) {
       audio.currentTime = saved;
       lastSaved = saved;
-      if (nowEl) nowEl.textContent = "已回到上次的位置 " + fmt(saved);
       update(true);
+      if (nowEl) {
+        nowEl.textContent = "已回到上次听到的位置 " + fmt(saved);
+        noticeUntil = Date.now() + 5000;
+        setTimeout(function () { update(false); }, 5100);
+      }
     }
   }
   if (audio.readyState >= 1) restore();
@@ -191,6 +198,7 @@
   audio.addEventListener("error", function () { restored = true; });
 
   audio.addEventListener("timeupdate", function () { update(false); save(false); });
+  audio.addEventListener("seeking", function () { update(true); });
   audio.addEventListener("seeked", function () { update(true); save(true); });
   audio.addEventListener("pause", function () { save(true); });
   audio.addEventListener("ended", function () { store(POS_KEY, "0"); });
