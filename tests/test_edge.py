@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import edge_tts.communicate
 import pytest
 from edge_tts.drm import DRM
-from fake_edge import FakeEdgeServer  # tests/ is on sys.path under pytest's rootdir-less layout
+from fake_edge import FakeEdgeServer  # tests/ has no __init__.py, so pytest puts it on sys.path
 
 from audiostudy.backends import Backend, Clip, VoiceSettings
 from audiostudy.backends.edge import EdgeBackend, EdgeSynthesisError, probe

@@ -26,11 +26,12 @@ def _signed(sign: str, digits: str) -> int:
     return -int(digits) if sign == "-" else int(digits)
 
 
-def _in_range(option: str, value: int, bounds: tuple[int, int], unit: str, example: str) -> None:
+def _in_range(option: str, given: str, value: int, bounds: tuple[int, int], unit: str, example: str) -> None:
     lo, hi = bounds
     if not lo <= value <= hi:
         raise UsageError(
-            f"--{option} {value:+d}{unit} is out of range; use {lo:+d}{unit} … {hi:+d}{unit}, e.g. {example}"
+            f"--{option} {given.strip()!r} means {value:+d}{unit}, out of range; "
+            f"use {lo:+d}{unit} … {hi:+d}{unit}, e.g. {example}"
         )
 
 
@@ -46,7 +47,7 @@ def parse_rate(text: str) -> str:
         if not m:
             raise UsageError(f"--rate {text!r} is not a rate; write it like {example}")
         value = round((float(m.group(1)) - 1.0) * 100)
-    _in_range("rate", value, RATE_RANGE, "%", example)
+    _in_range("rate", s, value, RATE_RANGE, "%", example)
     return f"{value:+d}%"
 
 
@@ -61,7 +62,7 @@ def parse_pitch(text: str) -> str:
         value = 0  # "no change" needs no unit
     else:
         raise UsageError(f"--pitch {text!r} is not a pitch shift; write it like {example}")
-    _in_range("pitch", value, PITCH_RANGE, "Hz", example)
+    _in_range("pitch", s, value, PITCH_RANGE, "Hz", example)
     return f"{value:+d}Hz"
 
 
@@ -76,7 +77,7 @@ def parse_volume(text: str) -> str:
         value = 0
     else:
         raise UsageError(f"--volume {text!r} is not a volume change; write it like {example}")
-    _in_range("volume", value, VOLUME_RANGE, "%", example)
+    _in_range("volume", s, value, VOLUME_RANGE, "%", example)
     return f"{value:+d}%"
 
 
