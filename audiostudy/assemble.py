@@ -1,0 +1,371 @@
+"""Stitch cached clips into section files and whole-document files, then write subtitles, the
+manifest and the player page.
+
+Every output is written under a temporary name and renamed into place; the manifest goes last, so
+its fingerprint vouches for a complete set of files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .audio import (
+    SAMPLE_RATE,
+    EncodeOptions,
+    WavAssembler,
+    concat_inputs,
+    encode,
+    ms_to_samples,
+    normalise_clip,
+    write_silence_wav,
+)
+from .backends import Backend
+from .cache import ClipCache
+from .chapters import Tags, ffmetadata, tag_mp4
+from .errors import SynthesisError
+from .model import Boundary, Chapter, Document, PlacedSentence, Section, Sentence
+from .names import safe_filename
+from .pipeline import BuildOptions, Job, clean_stale, ensure_dir, read_manifest, remove_tree
+from .writers import LRCWriter, SRTWriter, VTTWriter, write_manifest
+
+
+@dataclass
+class _Placed:
+    index: int  # into the sentence list
+    start: int  # samples, in the section's raw (1x) timeline
+    end: int
+
+
+@dataclass
+class _SectionAudio:
+    section: Section
+    file: str
+    wav: Path
+    samples: int
+    placed: list[_Placed]
+    fingerprint: str
+
+
+def _pause_ms(boundary: Boundary, opts: BuildOptions) -> int:
+    p = opts.pauses
+    return {
+        Boundary.FIRST: p.paragraph_ms,
+        Boundary.SENTENCE: p.sentence_ms,
+        Boundary.PARAGRAPH: p.paragraph_ms,
+        Boundary.POINT: p.point_ms,
+    }[boundary]
+
+
+def _stitch_section(
+    section: Section,
+    idxs: list[int],
+    sentences: list[Sentence],
+    plan: list[list[Job]],
+    cache: ClipCache,
+    wav_path: Path,
+    opts: BuildOptions,
+) -> tuple[int, list[_Placed]]:
+    wav = WavAssembler(wav_path)
+    placed: list[_Placed] = []
+    try:
+        for i in idxs:
+            jobs = plan[i]
+            if not jobs:
+                continue
+            if wav.samples:
+                wav.add_silence(_pause_ms(sentences[i].boundary, opts))
+            start = wav.samples
+            for r in range(max(1, opts.study.repeat)):
+                if r:
+                    wav.add_silence(opts.pauses.sentence_ms)
+                for c, job in enumerate(jobs):
+                    if c:
+                        wav.add_silence(opts.pauses.chunk_ms)
+                    clip = cache.get(job.key)
+                    if clip is None:
+                        raise SynthesisError(
+                            f"the audio for sentence {sentences[i].id} is missing from the cache "
+                            "(cleared during the build?); run the same command again"
+                        )
+                    wav.add_pcm(normalise_clip(clip))
+            end = wav.samples
+            placed.append(_Placed(i, start, end))
+            if opts.study.shadow > 0:
+                # 跟读: room to repeat the sentence aloud, as long as one reading of it times the factor.
+                once_ms = (end - start) * 1000 // SAMPLE_RATE // max(1, opts.study.repeat)
+                wav.add_silence(int(once_ms * opts.study.shadow))
+        return wav.samples, placed
+    finally:
+        wav.close()
+
+
+def _section_fingerprint(fp_parts: list[list[Job]], opts: BuildOptions, title: str) -> str:
+    h = hashlib.sha256()
+    h.update(title.encode())
+    h.update(repr([[j.key for j in js] for js in fp_parts]).encode())
+    h.update(
+        repr((asdict(opts.pauses), asdict(opts.study), opts.speed, opts.loudnorm, opts.mp3_kbps)).encode()
+    )
+    return h.hexdigest()
+
+
+def assemble(
+    doc: Document,
+    sentences: list[Sentence],
+    plan: list[list[Job]],
+    cache: ClipCache,
+    out_dir: Path,
+    opts: BuildOptions,
+    backend: Backend,
+    fp: str,
+    fallback: list[str],
+) -> dict[str, Any]:
+    ensure_dir(out_dir)
+    old = read_manifest(out_dir)
+    work = out_dir / ".work"
+    remove_tree(work)
+    work.mkdir()
+    try:
+        return _assemble(doc, sentences, plan, cache, out_dir, work, opts, backend, fp, fallback, old)
+    finally:
+        remove_tree(work)
+
+
+def _assemble(
+    doc: Document,
+    sentences: list[Sentence],
+    plan: list[list[Job]],
+    cache: ClipCache,
+    out_dir: Path,
+    work: Path,
+    opts: BuildOptions,
+    backend: Backend,
+    fp: str,
+    fallback: list[str],
+    old: dict[str, Any] | None,
+) -> dict[str, Any]:
+    speed = opts.speed
+    enc = EncodeOptions(mp3_kbps=opts.mp3_kbps, aac_kbps=opts.mp3_kbps, speed=speed, loudnorm=opts.loudnorm)
+
+    def ms(samples: int) -> int:
+        # Raw (1x) samples -> ms in the encoded file, where atempo has scaled time by 1/speed.
+        return round(samples * 1000 / SAMPLE_RATE / speed)
+
+    by_section: dict[int, list[int]] = {}
+    for i, s in enumerate(sentences):
+        by_section.setdefault(s.section, []).append(i)
+
+    stem = out_dir.name
+    old_sections = {s.get("file"): s.get("fingerprint") for s in (old or {}).get("sections", [])}
+    sections: list[_SectionAudio] = []
+    speaking = [s for s in doc.sections if any(plan[i] for i in by_section.get(s.number, []))]
+    for n, sec in enumerate(speaking, start=1):
+        idxs = by_section.get(sec.number, [])
+        wav = work / f"{n:03d}.wav"
+        samples, placed = _stitch_section(sec, idxs, sentences, plan, cache, wav, opts)
+        name = f"{n:02d}-{safe_filename(sec.title, fallback='section')}.mp3"
+        sfp = _section_fingerprint([plan[i] for i in idxs], opts, sec.title + name + doc.title)
+        sections.append(_SectionAudio(sec, name, wav, samples, placed, sfp))
+
+    gap = ms_to_samples(opts.pauses.section_ms)
+    offsets = []
+    pos = 0
+    for k, sa in enumerate(sections):
+        if k:
+            pos += gap
+        offsets.append(pos)
+        pos += sa.samples
+    total_samples = pos
+
+    # --- per-section files, with their points as chapters --------------------------------------
+    def point_chapters(sa: _SectionAudio, base: int) -> list[Chapter]:
+        starts: list[tuple[str, int]] = []
+        for pt in sa.section.points:
+            first = next((p for p in sa.placed if sentences[p.index].point == pt.number), None)
+            if first is not None:
+                starts.append((pt.title, first.start))
+        if not starts:
+            return []
+        if starts[0][1] > 0:
+            starts.insert(0, (sa.section.title, 0))
+        out = []
+        for k, (title, st) in enumerate(starts):
+            end = starts[k + 1][1] if k + 1 < len(starts) else sa.samples
+            out.append(Chapter(title, ms(base + st), ms(base + end)))
+        return out
+
+    def write_section(k: int) -> None:
+        sa = sections[k]
+        target = out_dir / sa.file
+        if old_sections.get(sa.file) == sa.fingerprint and target.is_file():
+            return  # same audio as the file already there: keep it, skip the encode
+        tmp = out_dir / f".{sa.file}.part"
+        tags = Tags(title=sa.section.title, album=doc.title, track=(k + 1, len(sections)))
+        meta = work / f"{k:03d}.ffmeta"
+        meta.write_text(ffmetadata(point_chapters(sa, 0), tags), encoding="utf-8")
+        try:
+            encode(["-i", str(sa.wav)], tmp, "mp3", enc, metadata_file=meta)
+            tmp.replace(target)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    # ffmpeg encodes run as subprocesses, so threads use both cores.
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(write_section, range(len(sections))))
+
+        # --- whole-document files -----------------------------------------------------------
+        doc_chapters = []
+        for k, sa in enumerate(sections):
+            end = offsets[k + 1] if k + 1 < len(sections) else total_samples
+            doc_chapters.append(Chapter(sa.section.title, ms(offsets[k]), ms(end)))
+        parts: list[Path] = []
+        silence = work / "section-pause.wav"
+        write_silence_wav(silence, opts.pauses.section_ms)
+        for k, sa in enumerate(sections):
+            if k:
+                parts.append(silence)
+            parts.append(sa.wav)
+        inputs = concat_inputs(work / "concat.txt", parts)
+        doc_tags = Tags(title=doc.title, album=doc.title)
+        meta = work / "chapters.ffmeta"
+        meta.write_text(ffmetadata(doc_chapters, doc_tags), encoding="utf-8")
+        futures = []
+        if "mp3" in opts.formats:
+
+            def whole_mp3() -> None:
+                tmp = out_dir / f".{stem}.mp3.part"
+                try:
+                    encode(inputs, tmp, "mp3", enc, metadata_file=meta)
+                    tmp.replace(out_dir / f"{stem}.mp3")
+                finally:
+                    tmp.unlink(missing_ok=True)
+
+            futures.append(pool.submit(whole_mp3))
+        if "m4b" in opts.formats:
+
+            def whole_m4b() -> None:
+                tmp = out_dir / f".{stem}.m4b.part"
+                try:
+                    encode(inputs, tmp, "m4b", enc, metadata_file=meta)
+                    tag_mp4(tmp, doc_tags)
+                    tmp.replace(out_dir / f"{stem}.m4b")
+                finally:
+                    tmp.unlink(missing_ok=True)
+
+            futures.append(pool.submit(whole_m4b))
+        for fut in futures:
+            fut.result()
+
+    # --- timeline records ------------------------------------------------------------------------
+    placed_all: list[PlacedSentence] = []
+    section_records = []
+    sentence_records = []
+    fallback_set = set(fallback)
+    for k, sa in enumerate(sections):
+        base = offsets[k]
+        end = offsets[k] + sa.samples
+        points = []
+        for ch in point_chapters(sa, 0):
+            pt = next((p for p in sa.section.points if p.title == ch.title), None)
+            if pt is None:
+                continue
+            points.append(
+                {
+                    "number": pt.number,
+                    "title": pt.title,
+                    "start_ms": ch.start_ms + ms(base),
+                    "end_ms": ch.end_ms + ms(base),
+                    "section_start_ms": ch.start_ms,
+                    "section_end_ms": ch.end_ms,
+                }
+            )
+        section_records.append(
+            {
+                "number": k + 1,
+                "title": sa.section.title,
+                "kind": sa.section.kind.value,
+                "file": sa.file,
+                "start_ms": ms(base),
+                "end_ms": ms(end),
+                "duration_ms": ms(sa.samples),
+                "chars": sa.section.chars,
+                "points": points,
+                "fingerprint": sa.fingerprint,
+            }
+        )
+        for p in sa.placed:
+            s = sentences[p.index]
+            ps = PlacedSentence(s, ms(p.start), ms(p.end), ms(base + p.start), ms(base + p.end))
+            placed_all.append(ps)
+            sentence_records.append(
+                {
+                    "id": s.id,
+                    "text": s.text,
+                    "section": k + 1,
+                    "paragraph": s.paragraph,
+                    "point": s.point,
+                    "start_ms": ps.doc_start_ms,
+                    "end_ms": ps.doc_end_ms,
+                    "section_start_ms": ps.start_ms,
+                    "section_end_ms": ps.end_ms,
+                    "engine": "offline" if s.id in fallback_set else backend.name,
+                    "chunks": [j.spoken for j in plan[p.index]],
+                }
+            )
+
+    files: dict[str, str] = {}
+    for fmt in ("mp3", "m4b", "srt", "vtt", "lrc"):
+        if fmt in opts.formats:
+            files[fmt] = f"{stem}.{fmt}"
+    if "html" in opts.formats:
+        files["html"] = "index.html"
+    outputs = [sa.file for sa in sections] + list(files.values()) + ["manifest.json"]
+    manifest: dict[str, Any] = {
+        "audiostudy": __version__,
+        "title": doc.title,
+        "source": doc.source,
+        "encoding": doc.encoding,
+        "meta": dict(doc.meta),
+        "engine": backend.name,
+        "engine_identity": backend.identity(opts.settings),
+        "voice": opts.settings.voice or getattr(backend, "default_voice", ""),
+        "settings": {
+            **asdict(opts.settings),
+            "pauses": asdict(opts.pauses),
+            "study": asdict(opts.study),
+            "speed": opts.speed,
+            "loudnorm": opts.loudnorm,
+            "mp3_kbps": opts.mp3_kbps,
+        },
+        "fallback": {"engine": "offline", "sentences": fallback} if fallback else None,
+        "duration_ms": ms(total_samples),
+        "files": files,
+        "outputs": outputs,
+        "sections": section_records,
+        "sentences": sentence_records,
+        "fingerprint": fp,
+    }
+
+    from .audio import atomic_path
+
+    for fmt, writer in (("srt", SRTWriter()), ("vtt", VTTWriter())):
+        if fmt in opts.formats:
+            with atomic_path(out_dir / files[fmt]) as tmp, tmp.open("w", encoding="utf-8") as f:
+                writer.write(placed_all, f)
+    if "lrc" in opts.formats:
+        with atomic_path(out_dir / files["lrc"]) as tmp, tmp.open("w", encoding="utf-8") as f:
+            LRCWriter().write(placed_all, f, title=doc.title)
+    if "html" in opts.formats:
+        from .player import write_player
+
+        with atomic_path(out_dir / "index.html") as tmp, tmp.open("w", encoding="utf-8") as f:
+            write_player(manifest, f)
+    clean_stale(out_dir, old, outputs)
+    with atomic_path(out_dir / "manifest.json") as tmp, tmp.open("w", encoding="utf-8") as f:
+        write_manifest(manifest, f)
+    return manifest

@@ -1,0 +1,287 @@
+"""The only module that touches pydub and ffmpeg.
+
+Clips are 16-bit mono PCM. A section is assembled by streaming clips and silences into a WAV file
+on disk, one section at a time, so memory stays flat however long the document is; the
+whole-document files are made by ffmpeg's concat demuxer from the section WAVs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import warnings
+import wave
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import imageio_ffmpeg
+
+with warnings.catch_warnings():
+    # pydub looks for ffmpeg on PATH at import and warns when there is none; we point it at the
+    # PyPI binary just below, so the warning would only mislead.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
+
+from .backends import SAMPLE_RATE, Clip
+from .errors import OutputError
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+# pydub shells out to `ffmpeg` found on PATH unless told otherwise; point it at the PyPI binary so
+# that no system package is needed.
+AudioSegment.converter = FFMPEG
+AudioSegment.ffmpeg = FFMPEG
+
+SAMPLE_WIDTH = 2  # bytes per sample: s16le
+# Below this level (dBFS) a 10 ms frame counts as silence when trimming engine padding. The offline
+# voice's padding sits below -60 dBFS and its quietest consonant onsets above -45.
+TRIM_THRESHOLD_DBFS = -50.0
+TRIM_CHUNK_MS = 5
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """How finished audio is encoded. Bitrates in kbit/s; mono speech needs little."""
+
+    mp3_kbps: int = 64
+    aac_kbps: int = 64
+    speed: float = 1.0  # tempo factor applied with ffmpeg's atempo (pitch unchanged)
+    loudnorm: float | None = None  # target integrated loudness in LUFS, e.g. -16 for phones
+
+
+def _segment(pcm: bytes, rate: int) -> AudioSegment:
+    return AudioSegment(data=pcm, sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=1)
+
+
+def normalise_clip(clip: Clip, trim: bool = True) -> bytes:
+    """Bring a clip to SAMPLE_RATE and cut the engine's leading/trailing silence, so the pauses
+    between sentences are exactly what the settings say."""
+    seg = _segment(clip.pcm, clip.sample_rate)
+    if clip.sample_rate != SAMPLE_RATE:
+        seg = seg.set_frame_rate(SAMPLE_RATE)
+    if trim and len(seg) > 0:
+        lead = detect_leading_silence(seg, TRIM_THRESHOLD_DBFS, TRIM_CHUNK_MS)
+        tail = detect_leading_silence(seg.reverse(), TRIM_THRESHOLD_DBFS, TRIM_CHUNK_MS)
+        if lead + tail < len(seg):
+            seg = seg[lead : len(seg) - tail]
+    return bytes(seg.raw_data)
+
+
+def ms_to_samples(ms: int) -> int:
+    return ms * SAMPLE_RATE // 1000
+
+
+def samples_to_ms(n: int) -> int:
+    return n * 1000 // SAMPLE_RATE
+
+
+class WavAssembler:
+    """Streams PCM and silences into a WAV file and tells where each piece landed (in ms)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._wav = wave.open(str(path), "wb")  # noqa: SIM115 - closed in close()
+        self._wav.setnchannels(1)
+        self._wav.setsampwidth(SAMPLE_WIDTH)
+        self._wav.setframerate(SAMPLE_RATE)
+        self.samples = 0
+
+    @property
+    def position_ms(self) -> int:
+        return samples_to_ms(self.samples)
+
+    def add_silence(self, ms: int) -> None:
+        n = ms_to_samples(ms)
+        # Written in 1 s blocks so a long pause never allocates much.
+        while n > 0:
+            step = min(n, SAMPLE_RATE)
+            self._wav.writeframesraw(b"\0\0" * step)
+            self.samples += step
+            n -= step
+
+    def add_pcm(self, pcm: bytes) -> None:
+        self._wav.writeframesraw(pcm)
+        self.samples += len(pcm) // SAMPLE_WIDTH
+
+    def close(self) -> None:
+        self._wav.close()
+
+
+def write_silence_wav(path: Path, ms: int) -> None:
+    a = WavAssembler(path)
+    a.add_silence(ms)
+    a.close()
+
+
+def _run(args: Sequence[str], what: str) -> subprocess.CompletedProcess[bytes]:
+    proc = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-y", *args], capture_output=True)
+    if proc.returncode != 0:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+        if "No space left" in proc.stderr.decode("utf-8", "replace"):
+            raise OutputError(f"disk full while {what}; free some space and run again")
+        raise OutputError(f"ffmpeg failed while {what}: {tail[0]}")
+    return proc
+
+
+def _filters(opts: EncodeOptions) -> list[str]:
+    chain = []
+    if opts.speed != 1.0:
+        chain.append(f"atempo={opts.speed:.4f}")
+    if opts.loudnorm is not None:
+        chain.append(f"loudnorm=I={opts.loudnorm}:TP=-1.5:LRA=11")
+    return chain
+
+
+def _measure_loudnorm(inputs: list[str], opts: EncodeOptions) -> str:
+    """First pass of two-pass EBU R128 normalisation: measure, then feed the numbers back so the
+    second pass applies a linear gain (no pumping) and lands on the target."""
+    pre = [f"atempo={opts.speed:.4f}"] if opts.speed != 1.0 else []
+    chain = ",".join([*pre, f"loudnorm=I={opts.loudnorm}:TP=-1.5:LRA=11:print_format=json"])
+    proc = _run([*inputs, "-af", chain, "-f", "null", "-"], "measuring loudness")
+    text = proc.stderr.decode("utf-8", "replace")
+    m = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", text, re.S)
+    if not m:
+        return ""
+    import json
+
+    v = json.loads(m.group(0))
+    if v.get("input_i") in ("-inf", None):
+        return ""
+    return (
+        f":measured_I={v['input_i']}:measured_TP={v['input_tp']}:measured_LRA={v['input_lra']}"
+        f":measured_thresh={v['input_thresh']}:offset={v['target_offset']}:linear=true"
+    )
+
+
+def encode(
+    inputs: list[str],
+    out: Path,
+    kind: str,
+    opts: EncodeOptions,
+    metadata_file: Path | None = None,
+) -> None:
+    """Encode to `out` ("mp3" or "m4b"/"m4a") via a temporary name, renamed into place at the end so
+    a reader never sees half a file. `inputs` are ffmpeg input arguments (e.g. ["-i", "a.wav"])."""
+    chain = _filters(opts)
+    if opts.loudnorm is not None:
+        measured = _measure_loudnorm(inputs, opts)
+        chain[-1] += measured
+    args = list(inputs)
+    if metadata_file is not None:
+        args += [
+            "-f",
+            "ffmetadata",
+            "-i",
+            str(metadata_file),
+            "-map",
+            "0:a",
+            "-map_metadata",
+            "1",
+            "-map_chapters",
+            "1",
+        ]
+    if chain:
+        # loudnorm works at 192 kHz internally; bring it back to our rate.
+        args += ["-af", ",".join(chain), "-ar", str(SAMPLE_RATE)]
+    args += ["-ac", "1"]
+    if kind == "mp3":
+        args += ["-c:a", "libmp3lame", "-b:a", f"{opts.mp3_kbps}k", "-id3v2_version", "3", "-f", "mp3"]
+    else:
+        args += ["-c:a", "aac", "-b:a", f"{opts.aac_kbps}k", "-movflags", "+faststart", "-f", "mp4"]
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        _run([*args, str(tmp)], f"writing {out.name}")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def concat_inputs(list_file: Path, parts: Sequence[Path]) -> list[str]:
+    """ffmpeg input arguments that play `parts` back to back (concat demuxer, no re-decoding of
+    everything into memory)."""
+    lines = []
+    for p in parts:
+        # The concat list quotes with single quotes; escape any in the path.
+        lines.append("file '" + str(p.resolve()).replace("'", "'\\''") + "'")
+    list_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ["-f", "concat", "-safe", "0", "-i", str(list_file)]
+
+
+def decode_pcm(path: Path | str, rate: int = SAMPLE_RATE) -> bytes:
+    """Decode any audio file to mono s16le PCM at `rate`."""
+    proc = _run(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"], f"decoding {path}")
+    return proc.stdout
+
+
+def decode_bytes(data: bytes, rate: int = SAMPLE_RATE) -> bytes:
+    """Decode an in-memory encoded stream (MP3 from edge-tts) to mono s16le PCM."""
+    proc = subprocess.run(
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-nostdin",
+            "-i",
+            "pipe:0",
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-",
+        ],
+        input=data,
+        capture_output=True,
+    )
+    if proc.returncode != 0:
+        raise OutputError("could not decode audio received from the engine")
+    return proc.stdout
+
+
+def duration_ms(path: Path | str) -> int:
+    """Exact decoded duration, by decoding (container durations of MP3 are estimates)."""
+    return samples_to_ms(len(decode_pcm(path)) // SAMPLE_WIDTH)
+
+
+def cut(src: Path, out: Path, start_ms: int, end_ms: int) -> None:
+    """Copy a time range of an encoded file without re-encoding (for `play 2.3 --export`)."""
+    tmp = out.with_name(f".{out.name}.part")
+    fmt = "mp3" if out.suffix.lower() == ".mp3" else "mp4"
+    try:
+        _run(
+            [
+                "-ss",
+                f"{start_ms / 1000:.3f}",
+                "-to",
+                f"{end_ms / 1000:.3f}",
+                "-i",
+                str(src),
+                "-c",
+                "copy",
+                "-map",
+                "0:a",
+                "-f",
+                fmt,
+                str(tmp),
+            ],
+            f"cutting {out.name}",
+        )
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_path(out: Path) -> Iterator[Path]:
+    """Yield a temporary sibling path; rename it to `out` only if the block succeeds."""
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        yield tmp
+        os.replace(tmp, out)
+    except OSError as e:
+        raise OutputError(f"cannot write {out}: {e.strerror or e}") from e
+    finally:
+        tmp.unlink(missing_ok=True)

