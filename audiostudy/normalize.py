@@ -25,13 +25,10 @@ _FULLWIDTH = str.maketrans(
     | {"％": "%", "＋": "+", "＝": "=", "＠": "@", "＆": "&", "／": "/"}
 )
 # Letter names made of Chinese characters, as the letters are commonly said in Mandarin.
-LETTERS = dict(
-    zip(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-        ["诶", "比", "西", "迪", "伊", "艾弗", "吉", "艾尺", "爱", "杰", "开", "艾勒", "艾姆", "恩", "欧", "屁", "吉吾", "阿尔", "艾斯", "提", "优", "维", "达布溜", "艾克斯", "歪", "贼德"],
-        strict=True,
-    )
+_LETTER_NAMES = (
+    "诶 比 西 迪 伊 艾弗 吉 艾尺 爱 杰 开 艾勒 艾姆 恩 欧 屁 吉吾 阿尔 艾斯 提 优 维 达布溜 艾克斯 歪 贼德"
 )
+LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", _LETTER_NAMES.split(), strict=True))
 # Words and place names a Chinese reader says in Chinese; anything else is spelled.
 WORDS = {
     "app": "应用", "wifi": "无线网络", "email": "电子邮件", "internet": "互联网", "online": "在线",
@@ -108,9 +105,9 @@ def _count(m: re.Match[str], text: str) -> str:
     after = text[m.end() : m.end() + 1]
     before = text[m.start() - 1 : m.start()] if m.start() else ""
     plain = s.replace(",", "")
-    if "." not in plain and (len(plain) >= 7 or (len(plain) > 1 and plain[0] == "0")):
-        if after not in _AMOUNT_AFTER or plain[0] == "0":
-            return digits(plain, phone=True)
+    identifier = "." not in plain and (len(plain) >= 7 or (len(plain) > 1 and plain[0] == "0"))
+    if identifier and (after not in _AMOUNT_AFTER or plain[0] == "0"):
+        return digits(plain, phone=True)
     if plain == "2" and after in _LIANG_BEFORE and before != "第":
         return "两"
     return cardinal(plain)
