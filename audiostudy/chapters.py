@@ -93,6 +93,6 @@ def read_mp4_chapters(path: Path) -> list[Chapter]:
     out = []
     for i, c in enumerate(chs):
         start = round(c.start * 1000)
-        end = round(chs[i + 1].start * 1000) if i + 1 < len(chs) else round(mp4.info.length * 1000)  # type: ignore[union-attr]
+        end = round(chs[i + 1].start * 1000) if i + 1 < len(chs) else round(mp4.info.length * 1000)  # type: ignore[attr-defined]
         out.append(Chapter(c.title, start, end))
     return out
