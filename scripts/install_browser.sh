@@ -1,28 +1,31 @@
 #!/usr/bin/env bash
-# Install a headless browser for the player page tests (pytest -m browser): Debian's chromium
-# via apt, and Playwright for Python (pip; its own browser download is never used: the tests launch
-# /usr/bin/chromium). Idempotent and quiet; skips whatever is already there.
+# Install the headless browser for the player page tests (pytest -m browser): Debian's chromium via
+# apt (plus a small CJK font so screenshots show Chinese), and Playwright for Python via pip. The
+# tests launch /usr/bin/chromium; Playwright's own browser download ("playwright install") is never used.
+# Idempotent and quiet: skips whatever is already there.
 #   usage: scripts/install_browser.sh [PYTHON]     (PYTHON defaults to $PYTHON, then python3)
 set -euo pipefail
 
 PY="${1:-${PYTHON:-python3}}"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+apt_install() {  # apt_install PKG...: install, refreshing the package lists once if needed
+    $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 && return 0
+    $SUDO apt-get update -qq >/dev/null
+    $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
 
 if [ ! -x /usr/bin/chromium ]; then
     if ! command -v apt-get >/dev/null 2>&1; then
         echo "install_browser: apt-get not found; install chromium by hand (browser tests will be skipped)" >&2
         exit 1
     fi
-    SUDO=""
-    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-    export DEBIAN_FRONTEND=noninteractive
-    # refresh the package lists only when chromium is not yet known to apt
-    if ! apt-cache show chromium >/dev/null 2>&1; then
-        $SUDO apt-get update -qq >/dev/null
-    fi
-    if ! $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>/tmp/install_browser.log; then
-        $SUDO apt-get update -qq >/dev/null
-        $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
-    fi
+    apt_install chromium
+fi
+if ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
+    apt_install fonts-wqy-microhei || echo "install_browser: no CJK font installed (only screenshots suffer)" >&2
 fi
 
 if ! "$PY" -c "import playwright.sync_api" >/dev/null 2>&1; then

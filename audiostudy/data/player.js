@@ -51,9 +51,12 @@
     var p = audio.play();
     if (p && typeof p.catch === "function") p.catch(function () { /* needs a user gesture */ });
   }
+  var pendingSeek = null;
   function seekMs(ms, andPlay) {
     noticeUntil = 0;
-    audio.currentTime = Math.max(0, ms) / 1000;
+    var t = Math.max(0, ms) / 1000;
+    if (audio.readyState < 1) pendingSeek = t; // applied when the metadata arrives (iOS loads late)
+    try { audio.currentTime = t; } catch (e) { /* old browsers refuse before metadata */ }
     update(true);
     if (andPlay) play();
   }
@@ -179,6 +182,11 @@
   function restore() {
     if (restored) return;
     restored = true;
+    if (pendingSeek !== null) {
+      if (Math.abs(audio.currentTime - pendingSeek) > 0.05) audio.currentTime = pendingSeek;
+      pendingSeek = null;
+      return;
+    }
     var saved = Number(load(POS_KEY));
     var dur = isFinite(audio.duration) && audio.duration > 0 ? audio.duration : durationMs / 1000;
     if (saved > 0.5 && (!dur || saved < dur - 1) && audio.currentTime < 0.01) {
