@@ -86,7 +86,8 @@ def strip_markup(line: str, *, markdown: bool) -> str:
         line = _MD_EMPHASIS.sub("", line)
     line = _HTML_TAG.sub("", line)
     line = _URL.sub("", line)
-    return line.strip(" \t\u3000")
+    # Removed markup leaves doubled spaces behind; collapse them so display text stays tidy.
+    return re.sub(r"[ \t]{2,}", " ", line).strip(" \t\u3000")
 
 
 def _markdown_lines(text: str) -> list[RawLine]:
