@@ -30,7 +30,7 @@ cache_app = typer.Typer(help="Inspect or clear the cache of synthesised sentence
 app.add_typer(cache_app, name="cache")
 
 err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 Doc = Annotated[
     str, typer.Argument(help="Document: .txt, .md or .docx file, a folder of them, or - for stdin.")
