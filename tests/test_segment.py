@@ -135,3 +135,15 @@ def test_whitespace_removed_from_chunks() -> None:
 def test_bad_max_chars() -> None:
     with pytest.raises(ValueError):
         split_document(parse("你好。"), 0)
+
+
+@pytest.mark.timeout(120)
+def test_million_char_line_without_punctuation() -> None:
+    import time
+
+    line = "全面从严治党永远在路上党的自我革命永远在路上" * 45455
+    start = time.perf_counter()
+    (s,) = split_document(parse(line, title="x"), 50)
+    assert time.perf_counter() - start < 30
+    assert "".join(s.chunks) == line
+    assert max(len(c) for c in s.chunks) <= 50
