@@ -9,6 +9,7 @@ exponential backoff and jitter. Finished chunks go to `on_done` at once, so a fa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import os
@@ -16,7 +17,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import EngineError, SynthesisError, UsageError
 from . import SAMPLE_RATE, Clip, VoiceSettings
@@ -53,6 +54,7 @@ class _ChunkFailed(Exception):
     attempts: int
     reason: str
     hint: str = ""
+    preview: str = ""
 
 
 @dataclass
@@ -63,6 +65,13 @@ class _Run:
     decode_sem: asyncio.Semaphore
     successes: int = 0
     cooldown_until: float = 0.0  # monotonic time before which no new request starts
+    stopping: bool = False  # a chunk failed for good: start no new attempts
+    # Chunks whose audio has arrived and is being decoded: after a failure they are worth finishing.
+    decoding: set[int] = field(default_factory=set)
+
+
+class _Stopped(Exception):
+    """The run is stopping; this chunk did not get its turn."""
 
 
 def _speakable_weight(text: str) -> float:
@@ -91,7 +100,7 @@ def _describe(exc: BaseException) -> tuple[str, bool, float | None]:
                 retry_after = None
         return f"HTTP {status} {phrase}".strip(), status in RETRY_STATUSES, retry_after
     if isinstance(exc, TimeoutError):
-        return "no answer in time", True, None
+        return "no answer in time", True, None  # the caller knows the limit and adds it
     if isinstance(exc, _Incomplete):
         return f"audio cut off ({exc})", True, None
     if isinstance(exc, ee.NoAudioReceived):
@@ -101,6 +110,17 @@ def _describe(exc: BaseException) -> tuple[str, bool, float | None]:
     if isinstance(exc, aiohttp.ClientError | OSError):
         return f"connection failed ({type(exc).__name__}: {exc})".replace("\n", " "), True, None
     return f"{type(exc).__name__}: {exc}", False, None
+
+
+def _hint(reason: str) -> str:
+    """What the user can do about a failure that outlasted the retries."""
+    if reason.startswith("HTTP 403"):
+        return " (if this keeps happening, update edge-tts: pip install -U edge-tts)"
+    if reason.startswith(("HTTP 429", "HTTP 503")):
+        return " (the service is throttling us; a lower concurrency may help)"
+    if reason.startswith(("no answer", "connection failed")):
+        return " (check the internet connection)"
+    return ""
 
 
 def _preview(text: str, n: int = 12) -> str:
@@ -197,6 +217,19 @@ class EdgeBackend:
                         failures.append(exc)
                 if failures and (not self.keep_going or any(isinstance(f, EngineError) for f in failures)):
                     break
+            if pending:
+                # Stopping early: drop what still needs the network, but deliver audio that has
+                # already arrived and is only being decoded, so a rerun need not fetch it again.
+                run.stopping = True
+                for task in pending:
+                    if tasks[task] not in run.decoding:
+                        task.cancel()
+                await asyncio.wait(pending)
+                for task in sorted(pending, key=tasks.__getitem__):
+                    if not task.cancelled() and task.exception() is None:
+                        on_done(tasks[task], task.result())
+                        delivered += 1
+                pending = set()
         finally:
             for task in pending:
                 task.cancel()
@@ -215,7 +248,8 @@ class EdgeBackend:
         first = chunk_failures[0]
         more = f" (and {len(chunk_failures) - 1} more chunks)" if len(chunk_failures) > 1 else ""
         return EdgeSynthesisError(
-            f"edge-tts: {first.attempts} attempts for chunk {first.index + 1} failed ({first.reason}){more}; "
+            f"edge-tts: {first.attempts} attempts for chunk {first.index + 1} (“{first.preview}”) failed "
+            f"({first.reason}){more}; "
             f"{delivered} of {total} chunks are saved — run the same command again to resume{first.hint}",
             [f.index for f in chunk_failures],
         )
@@ -227,16 +261,23 @@ class EdgeBackend:
         import aiohttp
 
         for attempt in range(1, self.retries + 1):
-            wait = run.cooldown_until - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if run.stopping:
+                raise _Stopped()
             try:
                 async with run.sem:
+                    # Waiting here, holding a slot, also holds back the tasks queued on the semaphore.
+                    wait = run.cooldown_until - time.monotonic()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
                     self.stats["attempts"] += 1
                     mp3, bounds = await asyncio.wait_for(self._fetch(text, settings), self.timeout_s)
-                async with run.decode_sem:
-                    pcm = await self._decode(mp3)
-                clip = self._checked_clip(text, settings, pcm, bounds)
+                run.decoding.add(index)
+                try:
+                    async with run.decode_sem:
+                        pcm = await self._decode(mp3)
+                    clip = self._checked_clip(text, settings, pcm, bounds)
+                finally:
+                    run.decoding.discard(index)
                 run.successes += 1
                 return clip
             except asyncio.CancelledError:
@@ -250,12 +291,11 @@ class EdgeBackend:
                         "connection, or use --engine offline"
                     ) from exc
                 reason, retryable, retry_after = _describe(exc)
+                if isinstance(exc, TimeoutError):
+                    reason = f"no answer within {self.timeout_s:g} s"
                 self.stats[f"failed: {reason.split(' (')[0]}"] += 1
                 if not retryable or attempt == self.retries:
-                    hint = ""
-                    if reason.startswith("HTTP 403") or isinstance(exc, _Incomplete | TimeoutError):
-                        hint = " (if this keeps happening, update edge-tts: pip install -U edge-tts)"
-                    raise _ChunkFailed(index, attempt, reason, hint) from exc
+                    raise _ChunkFailed(index, attempt, reason, _hint(reason), _preview(text)) from exc
                 delay = self._backoff(attempt, retry_after)
                 if reason.startswith(("HTTP 429", "HTTP 503")):
                     # Throttling is about all our connections: hold every new request back, not just this one.
@@ -363,32 +403,26 @@ class EdgeBackend:
         return out
 
 
-def probe(timeout_s: float = 2.0) -> bool:
-    """True when the edge service accepts a WebSocket handshake within timeout_s (for --engine auto).
+def probe(timeout_s: float = 2.0, voice: str = DEFAULT_VOICE) -> bool:
+    """True when the edge service starts answering a one-character request within timeout_s.
 
-    Offline, DNS fails at once; the timeout covers networks that swallow packets instead.
+    For --engine auto. Only public edge-tts API is used (so a new edge-tts release cannot break it
+    silently), and the request is abandoned at the first answer. Offline, DNS fails at once; the
+    timeout covers networks that swallow packets instead.
     """
 
-    async def handshake() -> None:
-        import aiohttp
-        from edge_tts import communicate as ec
-        from edge_tts.constants import SEC_MS_GEC_VERSION, WSS_HEADERS
-        from edge_tts.drm import DRM
+    async def first_answer() -> None:
+        import edge_tts
 
-        # ec.WSS_URL is read at call time so a test (or a proxying deployment) can redirect it.
-        url = (
-            f"{ec.WSS_URL}&ConnectionId={ec.connect_id()}&Sec-MS-GEC={DRM.generate_sec_ms_gec()}"
-            f"&Sec-MS-GEC-Version={SEC_MS_GEC_VERSION}"
-        )
-        async with (
-            aiohttp.ClientSession(trust_env=True) as session,
-            session.ws_connect(url, headers=DRM.headers_with_muid(WSS_HEADERS), ssl=ec._SSL_CTX),
-        ):
-            pass
+        comm = edge_tts.Communicate("好", voice, connect_timeout=max(1, math.ceil(timeout_s)))
+        async with contextlib.aclosing(comm.stream()) as stream:
+            async for _ in stream:
+                return
+        raise EngineError("edge: the service closed without answering")
 
     async def bounded() -> bool:
         try:
-            await asyncio.wait_for(handshake(), timeout_s)
+            await asyncio.wait_for(first_answer(), timeout_s)
             return True
         except Exception:  # any failure means "not usable now"; the caller falls back to offline
             return False
