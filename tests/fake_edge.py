@@ -102,6 +102,7 @@ class FakeEdgeServer:
         self.behaviours: list[str] = []  # behaviour used for each request, in arrival order
         self.texts: list[str] = []  # text of each ssml request answered or refused after upgrade
         self.query_keys: list[set[str]] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each request
         self.current = 0
         self.max_concurrent = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -179,6 +180,7 @@ class FakeEdgeServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.requests += 1
+        self.arrivals.append(time.monotonic())
         self.query_keys.append(set(request.query))
         self.current += 1
         self.max_concurrent = max(self.max_concurrent, self.current)

@@ -194,6 +194,23 @@ def test_throttled_for_good_names_the_status(server: FakeEdgeServer) -> None:
     assert server.current == 0  # outstanding requests were cancelled and their sockets closed
 
 
+def test_persistent_403_suggests_updating_edge_tts(server: FakeEdgeServer) -> None:
+    server.add(*["403"] * 20)
+    with pytest.raises(SynthesisError, match=r"HTTP 403 Forbidden.*pip install -U edge-tts"):
+        run(backend(concurrency=1, retries=2), TEXTS[:1])
+    assert server.count("403") == 4  # edge-tts's own clock-skew retry inside each of our 2 attempts
+
+
+def test_throttling_holds_back_every_request(server: FakeEdgeServer) -> None:
+    server.add("429")
+    run(backend(concurrency=2, backoff_base_s=0.4), TEXTS[:4])
+    assert server.requests == 5
+    # The 429 (the first of the two opening requests) starts a cooldown of 0.2-0.4 s that every
+    # request not yet sent waits out, not only the refused one.
+    refused_at = server.arrivals[0]
+    assert min(server.arrivals[2:]) >= refused_at + 0.19
+
+
 def test_keep_going_reports_every_failed_chunk(server: FakeEdgeServer) -> None:
     server.add(*["noaudio"] * 5, text=TEXTS[1])
     server.add(*["noaudio"] * 5, text=TEXTS[3])

@@ -15,8 +15,9 @@ from ..errors import UsageError
 
 DEFAULT_VOICE = "zh-CN-YunyangNeural"
 
-SOURCE_ONLINE = "online"  # second value of list_voices: the live list from the service
-SOURCE_BUILTIN = "built-in"  # … the list below (offline, or the live list could not be fetched)
+# Second value of list_voices, worded to be shown to the user as is.
+SOURCE_ONLINE = "live list from the edge service"
+SOURCE_BUILTIN = "built-in list of known voices (the live list was not fetched)"
 
 # (ShortName, Gender, note). Locale is derived from the name so the two cannot disagree.
 _BUILTIN: tuple[tuple[str, str, str], ...] = (
