@@ -108,8 +108,19 @@ def _describe(exc: BaseException) -> tuple[str, bool, float | None]:
     if isinstance(exc, ee.EdgeTTSException):
         return f"unexpected answer ({type(exc).__name__}: {exc})", True, None
     if isinstance(exc, aiohttp.ClientError | OSError):
-        return f"connection failed ({type(exc).__name__}: {exc})".replace("\n", " "), True, None
+        return f"connection failed ({_connection_detail(exc)})", True, None
     return f"{type(exc).__name__}: {exc}", False, None
+
+
+def _connection_detail(exc: BaseException) -> str:
+    """A short, one-line account of a connection failure (aiohttp's own repr includes the SSL object)."""
+    import aiohttp
+
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        os_error = exc.os_error
+        why = os_error.strerror or str(os_error) or type(os_error).__name__
+        return f"{exc.host}:{exc.port}: {why}"
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
 def _hint(reason: str) -> str:
@@ -287,8 +298,8 @@ class EdgeBackend:
                     # Nothing has worked yet and we cannot even connect: offline or blocked. Say so now
                     # instead of backing off for a minute.
                     raise EngineError(
-                        f"edge-tts: cannot reach the speech service ({exc}); check the internet "
-                        "connection, or use --engine offline"
+                        f"edge-tts: cannot reach the speech service ({_connection_detail(exc)}); "
+                        "check the internet connection, or use --engine offline"
                     ) from exc
                 reason, retryable, retry_after = _describe(exc)
                 if isinstance(exc, TimeoutError):
