@@ -92,13 +92,9 @@ def _describe(exc: BaseException) -> tuple[str, bool, float | None]:
     if isinstance(exc, aiohttp.WSServerHandshakeError | aiohttp.ClientResponseError):
         status = exc.status
         phrase = {403: "Forbidden", 429: "Too Many Requests", 503: "Service Unavailable"}.get(status, "")
-        retry_after: float | None = None
-        if exc.headers is not None:
-            try:
-                retry_after = float(exc.headers.get("Retry-After", ""))
-            except ValueError:
-                retry_after = None
-        return f"HTTP {status} {phrase}".strip(), status in RETRY_STATUSES, retry_after
+        retry_after = exc.headers.get("Retry-After", "") if exc.headers is not None else ""
+        seconds = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
+        return f"HTTP {status} {phrase}".strip(), status in RETRY_STATUSES, seconds
     if isinstance(exc, TimeoutError):
         return "no answer in time", True, None  # the caller knows the limit and adds it
     if isinstance(exc, _Incomplete):
@@ -312,14 +308,8 @@ class EdgeBackend:
                     # Throttling is about all our connections: hold every new request back, not just this one.
                     run.cooldown_until = max(run.cooldown_until, time.monotonic() + delay)
                 self.stats["retries"] += 1
-                log.info(
-                    "edge: chunk %d (%s) attempt %d failed: %s; retrying in %.1f s",
-                    index + 1,
-                    _preview(text),
-                    attempt,
-                    reason,
-                    delay,
-                )
+                msg = "edge: chunk %d (%s) attempt %d failed: %s; retrying in %.1f s"
+                log.info(msg, index + 1, _preview(text), attempt, reason, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
@@ -394,13 +384,11 @@ class EdgeBackend:
 
     async def _decode(self, mp3: bytes) -> bytes:
         """MP3 → 24 kHz mono s16le PCM, in a subprocess so the event loop keeps serving the sockets."""
+        args = ["-hide_banner", "-loglevel", "error", "-f", "mp3", "-i", "pipe:0", "-f", "s16le"]
+        args += ["-acodec", "pcm_s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "pipe:1"]
+        pipe = asyncio.subprocess.PIPE
         proc = await asyncio.create_subprocess_exec(
-            self._ffmpeg_exe(),
-            *("-hide_banner", "-loglevel", "error", "-f", "mp3", "-i", "pipe:0"),
-            *("-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "pipe:1"),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+            self._ffmpeg_exe(), *args, stdin=pipe, stdout=pipe, stderr=pipe
         )
         try:
             out, err = await proc.communicate(mp3)
