@@ -34,8 +34,25 @@ def _silence_native_output() -> None:
     os.close(devnull)
 
 
-def _init_worker() -> None:
+def _exit_with_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """Leave when the build process is gone. A spawn worker blocks on its task queue forever if the
+    parent is killed (kill -9, a crashed terminal): nothing closes the pipe it waits on."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="audiostudy-parent-watch", daemon=True).start()
+
+
+def _init_worker(parent_pid: int | None = None) -> None:
     global _tts
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     # One intra-op thread per worker: the workers themselves use the cores.
@@ -123,7 +140,10 @@ class OfflineBackend:
                 self._pool.shutdown(cancel_futures=True)
             # spawn, not fork: the parent may run a progress thread, and forking threads is unsafe.
             self._pool = ProcessPoolExecutor(
-                want, mp_context=mp.get_context("spawn"), initializer=_init_worker
+                want,
+                mp_context=mp.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(os.getpid(),),
             )
             self._pool_size = want
         return self._pool
