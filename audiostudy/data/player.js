@@ -104,7 +104,7 @@
         var el = sentences[idx].el;
         el.classList.add("current");
         el.setAttribute("aria-current", "true");
-        follow(el, !!jumped);
+        if (jumped || !audio.paused) follow(el, !!jumped); // never scroll the page on load alone
       }
     }
     currentSec = mark(sections, lastStarted(sections, ms), currentSec, "active");
