@@ -8,7 +8,10 @@ its fingerprint vouches for a complete set of files.
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +117,32 @@ def _section_fingerprint(fp_parts: list[list[Job]], opts: BuildOptions, title: s
     return h.hexdigest()
 
 
+@contextmanager
+def _folder_lock(out_dir: Path) -> Iterator[None]:
+    """One build at a time assembles into a folder: two runs of the same command at once would
+    otherwise delete each other's .work files and temporary outputs. The OS drops the lock when the
+    process dies, so a killed build never leaves the folder locked."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; concurrent builds of one folder race
+        yield
+        return
+    # Lock the folder itself: no lock file to leave behind.
+    fd = os.open(out_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_partials(out_dir: Path) -> None:
+    """Temporary outputs (.NAME.part) left by a build that was killed mid-encode."""
+    for p in out_dir.glob(".*.part"):
+        if p.is_file():
+            p.unlink(missing_ok=True)
+
+
 def assemble(
     doc: Document,
     sentences: list[Sentence],
@@ -126,14 +155,16 @@ def assemble(
     fallback: list[str],
 ) -> dict[str, Any]:
     ensure_dir(out_dir)
-    old = read_manifest(out_dir)
-    work = out_dir / ".work"
-    remove_tree(work)
-    work.mkdir()
-    try:
-        return _assemble(doc, sentences, plan, cache, out_dir, work, opts, backend, fp, fallback, old)
-    finally:
+    with _folder_lock(out_dir):
+        old = read_manifest(out_dir)
+        work = out_dir / ".work"
         remove_tree(work)
+        _remove_partials(out_dir)
+        work.mkdir()
+        try:
+            return _assemble(doc, sentences, plan, cache, out_dir, work, opts, backend, fp, fallback, old)
+        finally:
+            remove_tree(work)
 
 
 def _assemble(

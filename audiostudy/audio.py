@@ -27,7 +27,7 @@ with warnings.catch_warnings():
     from pydub.silence import detect_leading_silence
 
 from .backends import SAMPLE_RATE, Clip
-from .errors import OutputError
+from .errors import OutputError, os_reason
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 # pydub shells out to `ffmpeg` found on PATH unless told otherwise; point it at the PyPI binary so
@@ -282,6 +282,6 @@ def atomic_path(out: Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, out)
     except OSError as e:
-        raise OutputError(f"cannot write {out}: {e.strerror or e}") from e
+        raise OutputError(f"cannot write {out}: {os_reason(e)}") from e
     finally:
         tmp.unlink(missing_ok=True)

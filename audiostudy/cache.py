@@ -21,7 +21,7 @@ from pathlib import Path
 from platformdirs import user_cache_dir
 
 from .backends import Clip, VoiceSettings
-from .errors import OutputError
+from .errors import OutputError, os_reason
 
 ENV_VAR = "AUDIOSTUDY_CACHE_DIR"
 MAGIC = b"ASC1"
@@ -79,7 +79,7 @@ class ClipCache:
                 raise
         except OSError as e:
             raise OutputError(
-                f"cannot write to the cache at {self.root}: {e.strerror or e}; "
+                f"cannot write to the cache at {self.root}: {os_reason(e)}; "
                 f"free some space or choose another folder with --cache-dir"
             ) from e
 
@@ -88,6 +88,8 @@ class ClipCache:
         n = size = 0
         if self.root.is_dir():
             for p in self.root.glob("*/*.clip"):
+                if p.name.startswith("."):
+                    continue  # a temporary file of a write in progress (or killed mid-write)
                 n += 1
                 size += p.stat().st_size
         return n, size

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextC
 
 from . import __version__
 from .backends import VoiceSettings
-from .errors import AudiostudyError, UsageError
+from .errors import AudiostudyError, UsageError, describe_os_error
 
 app = typer.Typer(
     help="Turn a written Chinese speech or study document into chaptered study audio.",
@@ -56,6 +56,11 @@ def handled(fn: F) -> F:
             return fn(*args, **kwargs)
         except AudiostudyError as e:
             err.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except OSError as e:
+            # A file operation that failed outside the paths we anticipated (a full disk or a
+            # folder changed under us): still one line, never a traceback.
+            err.print(f"error: {describe_os_error(e)}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print(

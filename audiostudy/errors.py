@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class AudiostudyError(Exception):
     """An expected failure. The CLI prints its message on one line and exits 1."""
@@ -25,3 +27,18 @@ class SynthesisError(AudiostudyError):
 
 class OutputError(AudiostudyError):
     """An output file could not be written (permissions, full disk)."""
+
+
+def os_reason(e: OSError) -> str:
+    """Why a file operation failed, in words a user acts on; a full disk is named as such."""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full (no space left on device)"
+    return e.strerror or str(e)
+
+
+def describe_os_error(e: OSError) -> str:
+    """One line for an unexpected OSError that reached the command line."""
+    where = f" {e.filename}" if e.filename else ""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot write{where}: {os_reason(e)}; free some space and run again (work done is kept)"
+    return f"cannot access{where}: {os_reason(e)}"

@@ -19,7 +19,7 @@ from . import __version__
 from .backends import Backend, VoiceSettings, get_backend
 from .cache import ClipCache, chunk_key
 from .document import load
-from .errors import OutputError, SynthesisError, UsageError
+from .errors import OutputError, SynthesisError, UsageError, os_reason
 from .model import Document, Sentence
 from .names import safe_filename
 from .segment import is_speakable, split_document
@@ -217,6 +217,7 @@ def build(
         fp = fingerprint(doc_text_of(doc), plan, opts)
         if not opts.force and is_current(out_dir, fp):
             return BuildResult(out_dir, read_manifest(out_dir) or {}, up_to_date=True)
+        ensure_dir(out_dir)  # an unwritable --out fails now, not after minutes of synthesis
 
         cache = ClipCache(opts.cache_dir)
         reporter.stage(f"synthesising with {backend.name}")
@@ -312,7 +313,7 @@ def ensure_dir(path: Path) -> None:
         probe.unlink()
     except OSError as e:
         raise OutputError(
-            f"cannot write to {path}: {e.strerror or e}; choose another folder with --out"
+            f"cannot write to {path}: {os_reason(e)}; choose another folder with --out"
         ) from e
 
 
