@@ -30,6 +30,7 @@ _MD_EMPHASIS = re.compile(r"(\*\*|__|~~|\*|`)")
 _MD_BULLET = re.compile(r"^\s*(?:[-*+]|>+)\s+")
 _MD_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _MD_REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def load(path: str | Path) -> Document:
@@ -44,6 +45,9 @@ def parse(text: str, *, title: str | None = None, source: str = "", encoding: st
         re.search(r"(?m)^#{1,6}\s+\S", text[:20000])
     )
     fallback = title or (Path(source).stem if source and source != "-" else "") or "文档"
+    # Lone surrogates (from a lenient decode by the caller) cannot be written to any file or hashed
+    # as UTF-8; they stand for no character, so drop them.
+    text = _SURROGATE.sub("", text)
     return _build(Loaded(None, text, encoding, markdown, fallback), source=source)
 
 

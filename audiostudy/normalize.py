@@ -12,6 +12,7 @@ that matches there wins, so more specific shapes (a date, a clock range) come be
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 import cn2an
@@ -167,9 +168,15 @@ def _is_chinese(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fa5"
 
 
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
 def _scan(text: str) -> tuple[str, list[tuple[str, str]]]:
     # 〇 reads 零 but lies outside the engine's character range (U+4E00-9FA5).
     text = text.translate(_FULLWIDTH).replace("〇", "零")
+    # \d below also matches Arabic-Indic, Devanagari… digits, which cn2an rejects with a ValueError:
+    # read every decimal digit as the ASCII digit it stands for.
+    text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m[0])), text)
     text = re.sub(r"(?<=\d)[：:](?=\d{2})", ":", re.sub(r"(?<=\d)．(?=\d)", ".", text))
     out: list[str] = []
     changes: list[tuple[str, str]] = []
