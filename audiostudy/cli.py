@@ -163,6 +163,10 @@ def build(
         float, typer.Option(help="跟读: after each sentence, silence of this x its length.")
     ] = 0.0,
     repeat: Annotated[int, typer.Option(help="Say each sentence this many times.")] = 1,
+    summary: Annotated[
+        bool,
+        typer.Option("--summary", help="Also write <stem>-summary.mp3: section titles and point sentences."),
+    ] = False,
     concurrency: Annotated[int, typer.Option(help="edge: requests in flight at once.")] = 4,
     fallback: Annotated[
         str | None,
@@ -212,7 +216,9 @@ def build(
         workers=workers,
         force=force,
         fallback=fallback,
-        backend_options={"concurrency": concurrency},
+        summary=summary,
+        # With a fallback, edge finishes every chunk it can before reporting the ones that failed.
+        backend_options={"concurrency": concurrency, "keep_going": fallback == "offline"},
     )
     reporter = RichReporter(err, enabled=not quiet)
     try:

