@@ -33,7 +33,15 @@ from .chapters import Tags, ffmetadata, tag_mp4
 from .errors import SynthesisError
 from .model import Boundary, Chapter, Document, PlacedSentence, Section, Sentence
 from .names import safe_filename
-from .pipeline import BuildOptions, Job, clean_stale, ensure_dir, read_manifest, remove_tree
+from .pipeline import (
+    BuildOptions,
+    Job,
+    clean_stale,
+    ensure_dir,
+    read_manifest,
+    remove_tree,
+    text_sha256,
+)
 from .writers import LRCWriter, SRTWriter, VTTWriter, write_manifest
 
 
@@ -292,6 +300,12 @@ def _assemble(
         for fut in futures:
             fut.result()
 
+    summary = None
+    if opts.summary:
+        from .summary import build_summary
+
+        summary = build_summary(doc, sentences, plan, cache, out_dir, work, opts, enc)
+
     # --- timeline records ------------------------------------------------------------------------
     placed_all: list[PlacedSentence] = []
     section_records = []
@@ -355,11 +369,14 @@ def _assemble(
             files[fmt] = f"{stem}.{fmt}"
     if "html" in opts.formats:
         files["html"] = "index.html"
+    if summary:
+        files["summary"] = summary["file"]
     outputs = [sa.file for sa in sections] + list(files.values()) + ["manifest.json"]
     manifest: dict[str, Any] = {
         "audiostudy": __version__,
         "title": doc.title,
         "source": doc.source,
+        "source_sha256": text_sha256(doc),
         "encoding": doc.encoding,
         "meta": dict(doc.meta),
         "engine": backend.name,
@@ -381,6 +398,8 @@ def _assemble(
         "sentences": sentence_records,
         "fingerprint": fp,
     }
+    if summary:
+        manifest["summary"] = summary
 
     from .audio import atomic_path
 

@@ -67,6 +67,7 @@ class BuildOptions:
     workers: int | None = None
     force: bool = False
     fallback: str | None = None  # "offline": fill chunks the online engine failed with the offline voice
+    summary: bool = False  # also write <stem>-summary.mp3: section titles and point sentences
     backend_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -242,6 +243,11 @@ def doc_text_of(doc: Document) -> str:
     return "\n\n".join(s.text for s in doc.sections)
 
 
+def text_sha256(doc: Document) -> str:
+    """Hash of the document's text as recorded in the manifest (`play` checks a build is current)."""
+    return hashlib.sha256(doc_text_of(doc).encode("utf-8")).hexdigest()
+
+
 def _fill_with_offline(
     plan: list[list[Job]],
     sentences: list[Sentence],
@@ -323,19 +329,24 @@ ProgressCallback = Callable[[int], None]
 DOC_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
 
 
-def build_any(path: str, opts: BuildOptions, reporter: Reporter | None = None) -> list[BuildResult]:
-    """Build one document, or every document in a folder plus a library index page."""
+def build_any(
+    path: str, opts: BuildOptions, reporter: Reporter | None = None, backend: Backend | None = None
+) -> list[BuildResult]:
+    """Build one document, or every document in a folder plus a library index page. A given
+    backend is used but not closed."""
     p = Path(path)
     if path == "-" or not p.is_dir():
-        return [build(path, opts, reporter)]
+        return [build(path, opts, reporter, backend=backend)]
     docs = sorted(f for f in p.iterdir() if f.suffix.lower() in DOC_SUFFIXES and not f.name.startswith("."))
     if not docs:
         raise UsageError(f"no .txt, .md or .docx documents in {p}")
-    backend = resolve_backend(opts, reporter or QuietReporter())
+    own = backend is None
+    engine = backend or resolve_backend(opts, reporter or QuietReporter())
     try:
-        results = [build(d, opts, reporter, backend=backend) for d in docs]
+        results = [build(d, opts, reporter, backend=engine) for d in docs]
     finally:
-        backend.close()
+        if own:
+            engine.close()
     write_library(opts.out_root, results)
     return results
 
