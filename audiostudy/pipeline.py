@@ -302,8 +302,10 @@ def clean_stale(out_dir: Path, old: dict[str, Any] | None, new_outputs: list[str
         return
     keep = set(new_outputs)
     for name in old.get("outputs", []):
-        if not isinstance(name, str) or name in keep or "/" in name or "\\" in name or name.startswith("."):
+        if not isinstance(name, str) or not name or name in keep or "/" in name or "\\" in name:
             continue
+        if name.startswith(".") or not (out_dir / name).is_file():
+            continue  # never a folder: an empty name in a damaged manifest is out_dir itself
         (out_dir / name).unlink(missing_ok=True)
 
 
