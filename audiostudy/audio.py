@@ -188,9 +188,35 @@ def encode(
         args += ["-af", ",".join(chain), "-ar", str(SAMPLE_RATE)]
     args += ["-ac", "1"]
     if kind == "mp3":
-        args += ["-c:a", "libmp3lame", "-b:a", f"{opts.mp3_kbps}k", "-id3v2_version", "3", "-f", "mp3"]
+        # LAME quality 7 (of 0 best .. 9 fastest): 1.6x faster than the default 5 and no audible
+        # difference on mono speech at 64 kbit/s.
+        args += [
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            f"{opts.mp3_kbps}k",
+            "-compression_level",
+            "7",
+            "-id3v2_version",
+            "3",
+            "-f",
+            "mp3",
+        ]
     else:
-        args += ["-c:a", "aac", "-b:a", f"{opts.aac_kbps}k", "-movflags", "+faststart", "-f", "mp4"]
+        # The "fast" AAC coder is 3x faster than the default two-loop search (10 min of speech: 3 s
+        # instead of 9.5 s on one core); at 64 kbit/s mono speech the difference is not audible.
+        args += [
+            "-c:a",
+            "aac",
+            "-aac_coder",
+            "fast",
+            "-b:a",
+            f"{opts.aac_kbps}k",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+        ]
     tmp = out.with_name(f".{out.name}.part")
     try:
         _run([*args, str(tmp)], f"writing {out.name}")
