@@ -175,8 +175,10 @@ class OfflineBackend:
             return
         _check_installed()
         pool = self._ensure_pool(len(texts))
+        # Longest first: the workers' last tasks are then short, so neither core idles long at the end.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         futures: dict[Future[tuple[int, bytes]], int] = {
-            pool.submit(_task, i, t, settings.rate, settings.pitch): i for i, t in enumerate(texts)
+            pool.submit(_task, i, texts[i], settings.rate, settings.pitch): i for i in order
         }
         pending = set(futures)
         try:
