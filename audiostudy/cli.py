@@ -196,6 +196,13 @@ def build(
         raise UsageError(f"--fallback can only be 'offline', got {fallback!r}")
     if engine not in ("offline", "edge", "auto"):
         raise UsageError(f"unknown engine {engine!r}; choose one of: offline, edge, auto")
+    # Checked here, not after minutes of synthesis (ffmpeg) or as a traceback (the worker pool).
+    if not 8 <= bitrate <= 320:
+        raise UsageError(f"--bitrate must be between 8 and 320 kbit/s, got {bitrate}")
+    if workers is not None and not 1 <= workers <= 64:
+        raise UsageError(f"--workers must be between 1 and 64, got {workers}")
+    if loudnorm is not None and not -70 <= loudnorm <= -5:
+        raise UsageError(f"--loudnorm must be between -70 and -5 LUFS, got {loudnorm}")
     settings = _voice_settings(engine, voice, rate, pitch, volume)
     opts = BuildOptions(
         out_root=out_root,
