@@ -320,6 +320,9 @@ def test_full_disk_in_library_api_keeps_cache(tmp_path, monkeypatch):
         (["--shadow", "-1"], "--shadow"),
         (["--fallback", "edge"], "--fallback"),
         (["--speed", "0"], "--speed"),
+        (["--workers", "-1"], "--workers"),  # was a ValueError traceback from the worker pool
+        (["--bitrate", "0"], "--bitrate"),  # was an ffmpeg failure after the whole synthesis
+        (["--loudnorm", "10"], "--loudnorm"),
     ],
 )
 def test_more_bad_arguments(tmp_path, fake_engine, args, fragment):
