@@ -123,3 +123,20 @@ def test_rebuild_is_up_to_date_and_one_edit_resynthesises_one_chunk(built, tmp_p
     r = build(edited, BuildOptions(out_root=tmp_path / "audio", cache_dir=opts.cache_dir, pauses=opts.pauses))
     unique = {c for s in manifest["sentences"] for c in s["chunks"]}
     assert (r.synthesised, r.cached) == (1, len(unique) - 1)
+
+
+def test_offline_engine_says_a_chunk_longer_than_its_position_table():
+    """FastSpeech2 fails past ~130 characters; reading normalisation can stretch a chunk that far.
+    The backend must split it and still say every part (no silence stands in for it)."""
+    from audiostudy.backends import VoiceSettings
+    from audiostudy.backends.offline import OfflineBackend
+
+    text = "全面从严治党永远在路上，党的自我革命永远在路上，" * 6  # 144 characters
+    got = {}
+    backend = OfflineBackend(workers=1)
+    try:
+        backend.synthesize([text, text[:24]], VoiceSettings(), lambda i, c: got.__setitem__(i, c))
+    finally:
+        backend.close()
+    # About six times the audio of one 24-character piece (pauses at the split may differ a little).
+    assert 4.5 * got[1].duration_ms < got[0].duration_ms < 7.5 * got[1].duration_ms
