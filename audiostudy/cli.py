@@ -245,8 +245,7 @@ def _voice_settings(engine: str, voice: str, rate: str, pitch: str, volume: str)
     if engine in ("edge", "auto"):
         from .backends.voices import DEFAULT_VOICE, validate_voice
 
-        voice = voice or DEFAULT_VOICE
-        validate_voice(voice)
+        voice = validate_voice(voice or DEFAULT_VOICE)  # canonical spelling: cache keys and manifest
     elif voice:
         raise UsageError("--voice picks an edge voice; the offline engine has one voice (use --engine edge)")
     return VoiceSettings(voice=voice, rate=rate, pitch=pitch, volume=volume)

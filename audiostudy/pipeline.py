@@ -118,7 +118,10 @@ class BuildResult:
             f"{self.synthesised} synthesised, {self.cached} from cache; engine {m['engine']}"
         )
         if self.fallback_sentences:
-            s += f"; {len(self.fallback_sentences)} sentences fell back to the offline voice"
+            s += (
+                f"; {len(self.fallback_sentences)} sentences fell back to the offline voice "
+                "(run the same command again to retry them online)"
+            )
         return s
 
 
@@ -211,6 +214,10 @@ def build(
     own_backend = backend is None
     if backend is None:
         backend = resolve_backend(opts, reporter)
+    if backend.name == "offline" and opts.settings.voice:
+        # --engine auto chose the offline voice: the edge voice named for it is not this build's
+        # (it would be recorded in the manifest and split the cache from plain offline builds).
+        opts = replace(opts, settings=replace(opts.settings, voice=""))
     try:
         sentences = split_document(doc, backend.max_chars)
         plan = plan_jobs(sentences, backend, opts.settings)
@@ -223,6 +230,8 @@ def build(
         cache = ClipCache(opts.cache_dir)
         reporter.stage(f"synthesising with {backend.name}")
         fallback: list[str] = []
+        keys = {j.key for js in plan for j in js}
+        had = {k for k in keys if k in cache} if opts.fallback == "offline" else set()
         try:
             n_new, n_cached = synthesise_missing(
                 [j for js in plan for j in js], backend, opts.settings, cache, reporter
@@ -231,8 +240,15 @@ def build(
             if opts.fallback != "offline" or backend.name == "offline":
                 raise
             plan, fallback, n_new, n_cached = _fill_with_offline(plan, sentences, cache, opts, reporter)
+            # Count what the online engine did finish too, not only the offline fill.
+            n_new += sum(1 for k in keys - had if k in cache)
+            n_cached += len(had)
         reporter.stage("stitching and encoding")
-        manifest = assemble(doc, sentences, plan, cache, out_dir, opts, backend, fp, fallback)
+        # A build with fallen-back sentences is not the build asked for: its manifest must not
+        # vouch for the fingerprint, so the same command run again retries those sentences online
+        # (everything else comes from the cache) instead of answering "up to date".
+        manifest_fp = f"{fp}+fallback" if fallback else fp
+        manifest = assemble(doc, sentences, plan, cache, out_dir, opts, backend, manifest_fp, fallback)
         return BuildResult(out_dir, manifest, n_new, n_cached, fallback_sentences=fallback)
     finally:
         if own_backend:
@@ -256,10 +272,15 @@ def _fill_with_offline(
     reporter: Reporter,
 ) -> tuple[list[list[Job]], list[str], int, int]:
     """Replace every sentence the online engine could not finish with the offline voice, whole
-    sentences at a time so one sentence never mixes voices, and report exactly which."""
+    sentences at a time so one sentence never mixes voices, and report exactly which.
+
+    The online engine must have been run with keep_going (resolve_backend sees to it): then every
+    chunk it could do is cached and exactly the sentences with a failed chunk are missing. The
+    offline voice keeps the user's rate and pitch, so the filled sentences keep the pace."""
     offline = get_backend("offline", workers=opts.workers)
+    offline_settings = VoiceSettings(rate=opts.settings.rate, pitch=opts.settings.pitch)
     try:
-        offline_plan = plan_jobs(sentences, offline, VoiceSettings())
+        offline_plan = plan_jobs(sentences, offline, offline_settings)
         new_plan: list[list[Job]] = []
         fallback: list[str] = []
         for i, jobs in enumerate(plan):
@@ -272,7 +293,7 @@ def _fill_with_offline(
         n_new, n_cached = synthesise_missing(
             [j for js in new_plan for j in js if j.engine == "offline"],
             offline,
-            VoiceSettings(),
+            offline_settings,
             cache,
             reporter,
         )
@@ -292,7 +313,12 @@ def resolve_backend(opts: BuildOptions, reporter: Reporter) -> Backend:
         )
     if name == "offline":
         return get_backend("offline", workers=opts.workers)
-    return get_backend(name, **opts.backend_options)
+    options = dict(opts.backend_options)
+    if opts.fallback == "offline":
+        # Finish every chunk the online voice can before reporting the failed ones; stopping at the
+        # first failure would hand every chunk not yet done to the offline voice.
+        options.setdefault("keep_going", True)
+    return get_backend(name, **options)
 
 
 def clean_stale(out_dir: Path, old: dict[str, Any] | None, new_outputs: list[str]) -> None:

@@ -139,6 +139,7 @@ class EdgeBackend:
     name = "edge"
     max_chars = 300  # far below edge-tts's 4096-byte split, which would cut Chinese mid-sentence
     needs_normalisation = False  # the service reads digits, dates and Latin itself
+    default_voice = DEFAULT_VOICE  # what the manifest records when no --voice is given
 
     def __init__(
         self,
