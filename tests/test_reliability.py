@@ -454,3 +454,10 @@ def test_builds_at_once_share_one_cache(tmp_path):
         _assert_finished(folder)
     # Everything is in the cache now: a rebuild of either synthesises nothing.
     assert run_build(b, tmp_path / "OUT3", cache)[0] == 0
+    # The same command three times at once, assembly only (no model to load): they overlap fully.
+    procs = [start_build(a, tmp_path / "OUT", cache, "--force") for _ in range(3)]
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=120)
+        assert p.returncode == 0, stderr
+        assert "0 synthesised" in stdout
+    _assert_finished(tmp_path / "OUT" / "甲")
