@@ -146,3 +146,24 @@ def test_real_voice_speed_and_loudnorm(tmp_path):
     print("real voice: ratio", round(ratio, 4), "lufs", lufs)
     assert abs(ratio / 1.25 - 1) <= 0.02
     assert all(abs(v + 16) <= 1.0 for v in lufs.values()), lufs
+
+
+def test_tags_and_cover(tmp_path):
+    from mutagen.mp3 import MP3
+    from mutagen.mp4 import MP4
+
+    r = build(write(tmp_path), opts(tmp_path), backend=FakeBackend())
+    m4b = MP4(str(r.out_dir / "doc.m4b"))
+    assert m4b["\xa9nam"] == ["通勤听"] and m4b["\xa9alb"] == ["通勤听"] and m4b["stik"] == [2]
+    cover = bytes(m4b["covr"][0])
+    assert m4b["covr"][0].imageformat == m4b["covr"][0].FORMAT_PNG
+    png = tmp_path / "cover.png"
+    png.write_bytes(cover)
+    proc = subprocess.run(
+        [FFMPEG, "-hide_banner", "-i", str(png), "-f", "null", "-"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "600x600" in proc.stderr, proc.stderr[-300:]
+    sec = r.manifest["sections"][1]
+    tags = MP3(r.out_dir / sec["file"]).tags
+    assert str(tags["TIT2"]) == sec["title"] and str(tags["TALB"]) == "通勤听"
+    assert str(tags["TRCK"]) == f"2/{len(r.manifest['sections'])}"
