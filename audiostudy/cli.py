@@ -136,8 +136,8 @@ def build(
     document: Doc,
     out_root: OutRoot = Path("audio"),
     engine: Annotated[
-        str, typer.Option(help="offline | edge | auto (edge when reachable, else offline).")
-    ] = "offline",
+        str, typer.Option(help="auto (edge when reachable, else offline; decided once) | offline | edge.")
+    ] = "auto",
     voice: Annotated[
         str, typer.Option(help="edge voice, e.g. zh-CN-YunyangNeural (see `audiostudy voices`).")
     ] = "",
