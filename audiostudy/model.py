@@ -8,10 +8,10 @@ milliseconds; every index that a user sees (section, point) is 1-based.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class SectionKind(str, Enum):
+class SectionKind(StrEnum):
     OPENING = "opening"  # salutation paragraph(s) before the first heading (同志们：…)
     BODY = "body"  # a numbered or titled section (一、… / ## … / 第一章 …)
     CLOSING = "closing"  # paragraphs after the last section's points (同志们，…)
@@ -62,7 +62,7 @@ class Document:
         return sum(s.chars for s in self.sections)
 
 
-class Boundary(str, Enum):
+class Boundary(StrEnum):
     """What separates a sentence from the one before it; picks the pause length."""
 
     FIRST = "first"  # first sentence of a section: no pause before it

@@ -346,9 +346,7 @@ def ensure_dir(path: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as e:
-        raise OutputError(
-            f"cannot write to {path}: {os_reason(e)}; choose another folder with --out"
-        ) from e
+        raise OutputError(f"cannot write to {path}: {os_reason(e)}; choose another folder with --out") from e
 
 
 ProgressCallback = Callable[[int], None]

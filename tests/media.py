@@ -18,7 +18,12 @@ def ffmpeg_chapters(path: Path) -> list[tuple[str, int]]:
         m = re.search(r"Chapter #\d+:\d+: start (\d+\.\d+), end", line)
         if m:
             title = next(
-                (ln.split(":", 1)[1].strip() for ln in lines[i + 1 : i + 4] if ln.strip().startswith("title")), ""
+                (
+                    ln.split(":", 1)[1].strip()
+                    for ln in lines[i + 1 : i + 4]
+                    if ln.strip().startswith("title")
+                ),
+                "",
             )
             out.append((title, round(float(m.group(1)) * 1000)))
     return out

@@ -87,8 +87,15 @@ def test_outline_reading_shows_rewrites(tmp_path):
 
 
 def test_help_on_every_command():
-    for cmd in (["--help"], ["build", "--help"], ["outline", "--help"], ["voices", "--help"], ["play", "--help"],
-                ["cache", "--help"], ["cache", "info", "--help"]):
+    for cmd in (
+        ["--help"],
+        ["build", "--help"],
+        ["outline", "--help"],
+        ["voices", "--help"],
+        ["play", "--help"],
+        ["cache", "--help"],
+        ["cache", "info", "--help"],
+    ):
         res = run(*cmd)
         assert res.exit_code == 0 and "Usage" in res.stdout, cmd
 

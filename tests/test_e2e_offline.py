@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from media import ffmpeg_chapters, parse_srt
 from mutagen.mp3 import MP3
 
 from audiostudy.audio import duration_ms
 from audiostudy.chapters import read_mp3_chapters, read_mp4_chapters
 from audiostudy.pipeline import BuildOptions, Pauses, build
-from media import ffmpeg_chapters, parse_srt
 
 pytestmark = pytest.mark.slow
 

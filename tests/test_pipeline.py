@@ -12,7 +12,10 @@ from audiostudy.audio import duration_ms
 from audiostudy.errors import SynthesisError
 from audiostudy.pipeline import BuildOptions, Pauses, StudyOptions, build
 
-DOC = "标题\n同志们：\n开个会。\n一、第一部分。\n一是甲。乙丙丁。\n二是戊。\n二、第二部分。\n内容在此。\n同志们，散会！\n"
+DOC = (
+    "标题\n同志们：\n开个会。\n一、第一部分。\n一是甲。乙丙丁。\n二是戊。\n"
+    "二、第二部分。\n内容在此。\n同志们，散会！\n"
+)
 
 
 def opts(tmp: Path, **kw) -> BuildOptions:
@@ -57,7 +60,7 @@ def test_pauses_follow_structure(tmp_path):
     assert abs(gap("乙丙丁。", "二是戊。") - 1000) <= 1  # point
     assert abs(gap("同志们：", "开个会。") - 700) <= 1  # paragraph
     secs = r.manifest["sections"]
-    for a, b in zip(secs, secs[1:]):
+    for a, b in zip(secs, secs[1:], strict=False):
         assert b["start_ms"] - a["end_ms"] == 1500
     # Trimming: a fake clip is 120 ms silence + 50 ms/char tone + 120 ms silence; only the tone stays.
     assert abs(by_text["乙丙丁。"]["end_ms"] - by_text["乙丙丁。"]["start_ms"] - len("乙丙丁。") * 50) <= 12
@@ -77,8 +80,9 @@ def test_removed_section_disappears_and_foreign_files_stay(tmp_path):
     assert files2 - files == {"03-结束语.mp3"}
     assert not (r.out_dir / "03-二、第二部分.mp3").exists()
     assert foreign.read_text(encoding="utf-8") == "mine"
-    assert sorted(p.name for p in r.out_dir.iterdir()) == sorted([*files2, "doc.mp3", "doc.srt", "manifest.json",
-                                                                   "my-notes.txt"])
+    assert sorted(p.name for p in r.out_dir.iterdir()) == sorted(
+        [*files2, "doc.mp3", "doc.srt", "manifest.json", "my-notes.txt"]
+    )
 
 
 def test_changing_settings_rebuilds_and_reuses_cache(tmp_path):

@@ -304,7 +304,10 @@ def test_full_disk_in_library_api_keeps_cache(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--engine", "offline", "--voice", "zh-CN-XiaoxiaoNeural"], "--voice"),  # a voice with the offline engine
+        (
+            ["--engine", "offline", "--voice", "zh-CN-XiaoxiaoNeural"],
+            "--voice",
+        ),  # a voice with the offline engine
         (["--engine", "auto", "--voice", "nobody"], "voice"),
         (["--rate", "+500%"], "rate"),
         (["--rate", "1.2.3"], "rate"),
