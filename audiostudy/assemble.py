@@ -97,6 +97,20 @@ def _pause_ms(boundary: Boundary, opts: BuildOptions) -> int:
     }[boundary]
 
 
+def say(wav: WavAssembler, jobs: list[Job], sentence_id: str, cache: ClipCache, chunk_ms: int) -> None:
+    """Append one sentence: its chunks' cached clips, trimmed, with a comma-length pause between."""
+    for c, job in enumerate(jobs):
+        if c:
+            wav.add_silence(chunk_ms)
+        clip = cache.get(job.key)
+        if clip is None:
+            raise SynthesisError(
+                f"the audio for sentence {sentence_id} is missing from the cache "
+                "(cleared during the build?); run the same command again"
+            )
+        wav.add_pcm(normalise_clip(clip))
+
+
 def _stitch_section(
     section: Section,
     idxs: list[int],
@@ -119,16 +133,7 @@ def _stitch_section(
             for r in range(max(1, opts.study.repeat)):
                 if r:
                     wav.add_silence(opts.pauses.sentence_ms)
-                for c, job in enumerate(jobs):
-                    if c:
-                        wav.add_silence(opts.pauses.chunk_ms)
-                    clip = cache.get(job.key)
-                    if clip is None:
-                        raise SynthesisError(
-                            f"the audio for sentence {sentences[i].id} is missing from the cache "
-                            "(cleared during the build?); run the same command again"
-                        )
-                    wav.add_pcm(normalise_clip(clip))
+                say(wav, jobs, sentences[i].id, cache, opts.pauses.chunk_ms)
             end = wav.samples
             placed.append(_Placed(i, start, end))
             if opts.study.shadow > 0:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .audio import SAMPLE_RATE, EncodeOptions, WavAssembler, encode, normalise_clip
+from .assemble import say
+from .audio import SAMPLE_RATE, EncodeOptions, WavAssembler, encode
 from .cache import ClipCache
 from .chapters import Tags, ffmetadata
-from .errors import SynthesisError
 from .model import Chapter, Document, Section, Sentence
 from .pipeline import BuildOptions, Job
 
@@ -84,16 +84,7 @@ def build_summary(
                 if n:
                     wav.add_silence(opts.pauses.point_ms)
                 start = wav.samples
-                for c, job in enumerate(plan[i]):
-                    if c:
-                        wav.add_silence(opts.pauses.chunk_ms)
-                    clip = cache.get(job.key)
-                    if clip is None:
-                        raise SynthesisError(
-                            f"the audio for sentence {sentences[i].id} is missing from the cache "
-                            "(cleared during the build?); run the same command again"
-                        )
-                    wav.add_pcm(normalise_clip(clip))
+                say(wav, plan[i], sentences[i].id, cache, opts.pauses.chunk_ms)
                 placed.append((i, start, wav.samples))
             records.append((item, sec_start, wav.samples, placed))
         total = wav.samples

@@ -12,20 +12,11 @@ from mutagen.mp3 import MP3
 from audiostudy.audio import duration_ms
 from audiostudy.chapters import read_mp3_chapters, read_mp4_chapters
 from audiostudy.pipeline import BuildOptions, Pauses, build
+from docs import SHORT_SPEECH
 
 pytestmark = pytest.mark.slow
 
-DOC = """学习会讲话
-同志们：
-今天开个短会。
-一、提高认识。
-一是要重视学习。学习很重要。
-二是要联系实际。
-二、狠抓落实。
-一是要明确责任。
-二是要加强督查。
-同志们，让我们一起努力！
-"""
+DOC = SHORT_SPEECH
 TOLERANCE_MS = 50
 
 
