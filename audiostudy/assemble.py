@@ -7,9 +7,10 @@ its fingerprint vouches for a complete set of files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -258,51 +259,45 @@ def _assemble(
         finally:
             tmp.unlink(missing_ok=True)
 
-    # ffmpeg encodes run as subprocesses, so threads use both cores.
+    # --- whole-document files -----------------------------------------------------------------
+    doc_chapters = []
+    for k, sa in enumerate(sections):
+        end = offsets[k + 1] if k + 1 < len(sections) else total_samples
+        doc_chapters.append(Chapter(sa.section.title, ms(offsets[k]), ms(end)))
+    parts: list[Path] = []
+    silence = work / "section-pause.wav"
+    write_silence_wav(silence, opts.pauses.section_ms)
+    for k, sa in enumerate(sections):
+        if k:
+            parts.append(silence)
+        parts.append(sa.wav)
+    inputs = concat_inputs(work / "concat.txt", parts)
+    doc_tags = Tags(title=doc.title, album=doc.title, cover_png=cover_png(doc.title))
+    meta = work / "chapters.ffmeta"
+    meta.write_text(ffmetadata(doc_chapters, doc_tags), encoding="utf-8")
+
+    def whole(kind: str) -> None:
+        tmp = out_dir / f".{stem}.{kind}.part"
+        try:
+            encode(inputs, tmp, kind, enc, metadata_file=meta)
+            if kind == "m4b":
+                tag_mp4(tmp, doc_tags)
+            tmp.replace(out_dir / f"{stem}.{kind}")
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    # Every encode is an ffmpeg subprocess, so two threads keep both cores busy. Longest first
+    # (the whole-document files, then sections by length): the last job to start is then a short
+    # one and neither core idles long at the end.
+    jobs: list[tuple[int, Callable[[], None]]] = [
+        (total_samples * (3 if kind == "m4b" else 2), functools.partial(whole, kind))
+        for kind in ("m4b", "mp3")
+        if kind in opts.formats
+    ]
+    jobs += [(sa.samples, functools.partial(write_section, k)) for k, sa in enumerate(sections)]
+    jobs.sort(key=lambda j: -j[0])
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(write_section, range(len(sections))))
-
-        # --- whole-document files -----------------------------------------------------------
-        doc_chapters = []
-        for k, sa in enumerate(sections):
-            end = offsets[k + 1] if k + 1 < len(sections) else total_samples
-            doc_chapters.append(Chapter(sa.section.title, ms(offsets[k]), ms(end)))
-        parts: list[Path] = []
-        silence = work / "section-pause.wav"
-        write_silence_wav(silence, opts.pauses.section_ms)
-        for k, sa in enumerate(sections):
-            if k:
-                parts.append(silence)
-            parts.append(sa.wav)
-        inputs = concat_inputs(work / "concat.txt", parts)
-        doc_tags = Tags(title=doc.title, album=doc.title, cover_png=cover_png(doc.title))
-        meta = work / "chapters.ffmeta"
-        meta.write_text(ffmetadata(doc_chapters, doc_tags), encoding="utf-8")
-        futures = []
-        if "mp3" in opts.formats:
-
-            def whole_mp3() -> None:
-                tmp = out_dir / f".{stem}.mp3.part"
-                try:
-                    encode(inputs, tmp, "mp3", enc, metadata_file=meta)
-                    tmp.replace(out_dir / f"{stem}.mp3")
-                finally:
-                    tmp.unlink(missing_ok=True)
-
-            futures.append(pool.submit(whole_mp3))
-        if "m4b" in opts.formats:
-
-            def whole_m4b() -> None:
-                tmp = out_dir / f".{stem}.m4b.part"
-                try:
-                    encode(inputs, tmp, "m4b", enc, metadata_file=meta)
-                    tag_mp4(tmp, doc_tags)
-                    tmp.replace(out_dir / f"{stem}.m4b")
-                finally:
-                    tmp.unlink(missing_ok=True)
-
-            futures.append(pool.submit(whole_m4b))
-        for fut in futures:
+        for fut in [pool.submit(fn) for _, fn in jobs]:
             fut.result()
 
     summary = None
