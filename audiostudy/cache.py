@@ -8,10 +8,10 @@ builds sharing the cache never see each other's half-written files.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import shutil
 import struct
 import tempfile
 import zlib
@@ -63,7 +63,27 @@ class ClipCache:
             return None
 
     def __contains__(self, key: str) -> bool:
-        return self._path(key).is_file()
+        """Present and whole, judged from the header alone (no decompression): a damaged or
+        truncated entry counts as missing, so the build re-synthesises it instead of failing later."""
+        path = self._path(key)
+        try:
+            with path.open("rb") as f:
+                head = f.read(4096)
+                size = os.fstat(f.fileno()).st_size
+            if head[:4] != MAGIC:
+                raise ValueError("bad magic")
+            (hlen,) = struct.unpack_from("<I", head, 4)
+            header = json.loads(head[8 : 8 + hlen])
+            # "z" (compressed length) is recorded since the first release; entries without it are
+            # checked by get() when they are read.
+            if "z" in header and size != 8 + hlen + header["z"]:
+                raise ValueError("truncated")
+            return True
+        except OSError:
+            return False
+        except (ValueError, struct.error, UnicodeDecodeError):
+            path.unlink(missing_ok=True)
+            return False
 
     def put(self, key: str, clip: Clip) -> None:
         path = self._path(key)
@@ -87,7 +107,7 @@ class ClipCache:
         """(entries, bytes)."""
         n = size = 0
         if self.root.is_dir():
-            for p in self.root.glob("*/*.clip"):
+            for p in self.root.glob("[0-9a-f][0-9a-f]/*.clip"):
                 if p.name.startswith("."):
                     continue  # a temporary file of a write in progress (or killed mid-write)
                 n += 1
@@ -95,22 +115,30 @@ class ClipCache:
         return n, size
 
     def clear(self) -> int:
+        """Delete our entries (and leftovers of killed writes) and nothing else: the folder may
+        have been pointed at one that holds other files."""
         n, _ = self.info()
         if self.root.is_dir():
-            shutil.rmtree(self.root)
+            for p in self.root.glob("[0-9a-f][0-9a-f]/*.clip"):
+                p.unlink(missing_ok=True)
+            for d in self.root.glob("[0-9a-f][0-9a-f]"):
+                with contextlib.suppress(OSError):
+                    d.rmdir()  # only when empty
         return n
 
 
 def _encode(clip: Clip) -> bytes:
+    body = zlib.compress(clip.pcm, 6)
     header = json.dumps(
         {
             "rate": clip.sample_rate,
             "crc": zlib.crc32(clip.pcm),
             "n": len(clip.pcm),
+            "z": len(body),
             "boundaries": list(clip.boundaries_ms),
         }
     ).encode()
-    return MAGIC + struct.pack("<I", len(header)) + header + zlib.compress(clip.pcm, 6)
+    return MAGIC + struct.pack("<I", len(header)) + header + body
 
 
 def _decode(data: bytes) -> Clip:

@@ -51,3 +51,28 @@ def test_put_leaves_no_temporary_files(tmp_path):
 def test_env_var_sets_default_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIOSTUDY_CACHE_DIR", str(tmp_path / "x"))
     assert ClipCache().root == tmp_path / "x"
+
+
+def test_damaged_entry_counts_as_missing_so_the_build_resynthesises_it(tmp_path):
+    c = ClipCache(tmp_path)
+    c.put("ef" * 32, Clip(b"\x07\x00" * 3000, 24000))
+    assert "ef" * 32 in c
+    path = next(tmp_path.glob("*/*.clip"))
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-10])  # truncated
+    assert "ef" * 32 not in c and not path.exists()
+    c.put("ef" * 32, Clip(b"\x07\x00" * 3000, 24000))
+    path.write_bytes(b"garbage")
+    assert "ef" * 32 not in c
+
+
+def test_clear_deletes_only_cache_entries(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.clip").write_bytes(b"not ours: not in a two-hex-digit folder")
+    c = ClipCache(tmp_path)
+    c.put("ab" * 32, Clip(b"\x01\x00" * 100, 24000))
+    assert c.clear() == 1
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (tmp_path / "sub" / "a.clip").exists()
+    assert not (tmp_path / "ab").exists()
