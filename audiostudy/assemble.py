@@ -121,13 +121,26 @@ def _stitch_section(
         wav.close()
 
 
-def _section_fingerprint(fp_parts: list[list[Job]], opts: BuildOptions, title: str) -> str:
+def _section_fingerprint(
+    section: Section,
+    placed: list[_Placed],
+    sentences: list[Sentence],
+    plan: list[list[Job]],
+    opts: BuildOptions,
+    labels: tuple[str, ...],
+) -> str:
+    """Everything that goes into a section file: each sentence's audio (keys) and where it sits
+    (which fixes the pauses), the points (its chapters), tags and encode settings. Equal
+    fingerprints let a rebuild keep the file already there."""
     h = hashlib.sha256()
-    h.update(title.encode())
-    h.update(repr([[j.key for j in js] for js in fp_parts]).encode())
+    h.update(repr(labels).encode())
+    h.update(repr([(p.number, p.title) for p in section.points]).encode())
     h.update(
-        repr((asdict(opts.pauses), asdict(opts.study), opts.speed, opts.loudnorm, opts.mp3_kbps)).encode()
+        repr(
+            [(p.start, p.end, sentences[p.index].point, [j.key for j in plan[p.index]]) for p in placed]
+        ).encode()
     )
+    h.update(repr((asdict(opts.study), opts.speed, opts.loudnorm, opts.mp3_kbps)).encode())
     return h.hexdigest()
 
 
@@ -214,7 +227,8 @@ def _assemble(
         wav = work / f"{n:03d}.wav"
         samples, placed = _stitch_section(sec, idxs, sentences, plan, cache, wav, opts)
         name = f"{n:02d}-{safe_filename(sec.title, fallback='section')}.mp3"
-        sfp = _section_fingerprint([plan[i] for i in idxs], opts, sec.title + name + doc.title)
+        labels = (sec.title, name, doc.title, f"{n}/{len(speaking)}")
+        sfp = _section_fingerprint(sec, placed, sentences, plan, opts, labels)
         sections.append(_SectionAudio(sec, name, wav, samples, placed, sfp))
 
     gap = ms_to_samples(opts.pauses.section_ms)

@@ -110,3 +110,17 @@ def test_manifest_is_valid_json_with_every_sentence(tmp_path):
     m = json.loads((r.out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert [s["text"] for s in m["sentences"]][:3] == ["同志们：", "开个会。", "一、第一部分。"]
     assert m["title"] == "标题" and len(m["sections"]) == 4
+
+
+def test_paragraph_break_edit_rewrites_the_section_file(tmp_path):
+    """Same sentences, new pause between them: the section file must not be kept as it was."""
+    src = write(tmp_path, "第一句话在这里。第二句话在这里。\n")
+    o = opts(tmp_path, pauses=Pauses(sentence_ms=300, paragraph_ms=900))
+    build(src, o, backend=FakeBackend())
+    write(tmp_path, "第一句话在这里。\n第二句话在这里。\n")
+    r = build(src, o, backend=FakeBackend())
+    sec = r.manifest["sections"][0]
+    assert abs(duration_ms(r.out_dir / sec["file"]) - sec["duration_ms"]) <= 50
+    second = r.manifest["sentences"][1]
+    first = r.manifest["sentences"][0]
+    assert second["section_start_ms"] - first["section_end_ms"] == 900
