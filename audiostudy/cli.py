@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextC
 
 from . import __version__
 from .backends import VoiceSettings
-from .errors import AudiostudyError, UsageError, describe_os_error
+from .errors import AudiostudyError, EngineError, UsageError, describe_os_error
 
 app = typer.Typer(
     help="Turn a written Chinese speech or study document into chaptered study audio.",
@@ -204,6 +204,16 @@ def build(
     if loudnorm is not None and not -70 <= loudnorm <= -5:
         raise UsageError(f"--loudnorm must be between -70 and -5 LUFS, got {loudnorm}")
     settings = _voice_settings(engine, voice, rate, pitch, volume)
+    if engine == "auto" and voice:
+        # A voice was asked for by name: never read with another one because the service is down.
+        from .backends.edge import probe
+
+        if not probe():
+            raise EngineError(
+                f"edge-tts is unreachable, so --voice {settings.voice} cannot be used; "
+                "check the connection, or use --engine offline for the offline voice"
+            )
+        engine = "edge"
     opts = BuildOptions(
         out_root=out_root,
         engine=engine,
@@ -225,7 +235,12 @@ def build(
         fallback=fallback,
         summary=summary,
         # With a fallback, edge finishes every chunk it can before reporting the ones that failed.
-        backend_options={"concurrency": concurrency, "keep_going": fallback == "offline"},
+        # The voice was checked above, against the live list when it is not a built-in one.
+        backend_options={
+            "concurrency": concurrency,
+            "keep_going": fallback == "offline",
+            "voices_known": False,
+        },
     )
     reporter = RichReporter(err, enabled=not quiet)
     try:
@@ -233,9 +248,9 @@ def build(
     finally:
         reporter.stop()
     for r in results:
-        out.print(r.summary)
+        out.print(r.summary, markup=False)
         if r.fallback_sentences:
-            out.print("fell back to the offline voice: " + ", ".join(r.fallback_sentences))
+            out.print("fell back to the offline voice: " + ", ".join(r.fallback_sentences), markup=False)
 
 
 def _voice_settings(engine: str, voice: str, rate: str, pitch: str, volume: str) -> VoiceSettings:
@@ -245,10 +260,26 @@ def _voice_settings(engine: str, voice: str, rate: str, pitch: str, volume: str)
     if engine in ("edge", "auto"):
         from .backends.voices import DEFAULT_VOICE, validate_voice
 
-        voice = validate_voice(voice or DEFAULT_VOICE)  # canonical spelling: cache keys and manifest
+        # Canonical spelling: it is part of the cache keys and the manifest.
+        voice = _live_checked(voice) if voice else validate_voice(DEFAULT_VOICE)
     elif voice:
         raise UsageError("--voice picks an edge voice; the offline engine has one voice (use --engine edge)")
+    elif volume != "+0%":
+        raise UsageError("--volume applies to edge voices; for the offline voice use --loudnorm")
     return VoiceSettings(voice=voice, rate=rate, pitch=pitch, volume=volume)
+
+
+def _live_checked(voice: str) -> str:
+    """A voice from the built-in list, or else one the live list (when the service answers) has."""
+    from .backends.voices import SOURCE_ONLINE, list_voices, validate_voice
+
+    try:
+        return validate_voice(voice)
+    except UsageError:
+        live, source = list_voices(None, online=True)
+        if source != SOURCE_ONLINE:
+            raise
+        return validate_voice(voice, [v["ShortName"] for v in live])
 
 
 @app.command()

@@ -214,10 +214,11 @@ def build(
     own_backend = backend is None
     if backend is None:
         backend = resolve_backend(opts, reporter)
-    if backend.name == "offline" and opts.settings.voice:
-        # --engine auto chose the offline voice: the edge voice named for it is not this build's
-        # (it would be recorded in the manifest and split the cache from plain offline builds).
-        opts = replace(opts, settings=replace(opts.settings, voice=""))
+    if backend.name == "offline" and (opts.settings.voice or opts.settings.volume != "+0%"):
+        # --engine auto chose the offline voice: the default edge voice and the edge volume are not
+        # this build's (they would be recorded in the manifest and split the cache from plain
+        # offline builds). A voice asked for by name never gets here: the CLI refuses it offline.
+        opts = replace(opts, settings=replace(opts.settings, voice="", volume="+0%"))
     try:
         sentences = split_document(doc, backend.max_chars)
         plan = plan_jobs(sentences, backend, opts.settings)

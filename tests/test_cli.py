@@ -134,3 +134,31 @@ def test_python_dash_m_works():
 
     proc = subprocess.run([sys.executable, "-m", "audiostudy", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("audiostudy ")
+
+
+def test_named_voice_is_never_replaced_by_the_offline_one(tmp_path, monkeypatch):
+    import audiostudy.backends.edge as edge
+
+    monkeypatch.setattr(edge, "probe", lambda *a, **k: False)
+    src = _file(tmp_path / "a.txt", SHORT)
+    res = run("build", str(src), "--out", str(tmp_path / "out"), "--voice", "zh-CN-XiaoxiaoNeural", "-q")
+    assert_one_line_error(res, "unreachable", "--engine offline")
+    assert not (tmp_path / "out").exists()
+
+
+def test_volume_is_refused_for_the_offline_voice(tmp_path):
+    src = _file(tmp_path / "a.txt", SHORT)
+    res = run("build", str(src), "--out", str(tmp_path / "out"), "--engine", "offline", "--volume", "-50%")
+    assert_one_line_error(res, "--volume")
+
+
+def test_voice_outside_the_builtin_list_is_checked_against_the_live_list(monkeypatch):
+    from audiostudy.backends import voices
+    from audiostudy.cli import _live_checked
+
+    live = [{"ShortName": "en-GB-SoniaNeural", "Locale": "en-GB", "Gender": "Female"}]
+    monkeypatch.setattr(voices, "list_voices", lambda *a, **k: (live, voices.SOURCE_ONLINE))
+    assert _live_checked("en-GB-SoniaNeural") == "en-GB-SoniaNeural"
+    monkeypatch.setattr(voices, "list_voices", lambda *a, **k: ([], voices.SOURCE_BUILTIN))
+    with pytest.raises(Exception, match="unknown voice"):
+        _live_checked("en-GB-SoniaNeural")
