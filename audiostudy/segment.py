@@ -19,7 +19,10 @@ _CLOSERS = "”’）》」』】〕\"')]"
 _SENTENCE = re.compile(
     rf"[^。！？；!?;…⋯]*(?:[。！？；!?;]+|[…⋯]+)[{re.escape(_CLOSERS)}]*|[^。！？；!?;…⋯]+"
 )
-_CLAUSE = re.compile(r"[^，、：,:]*[，、：,:]+|[^，、：,:]+")
+# A clause ends at ，、：,: — except a colon or ASCII comma between two digits, which belongs to a
+# number (16：30, 10:30, 1,234,567) and must reach the reading normaliser in one piece.
+_MARK = r"(?:[，、]|(?<!\d)[：:,]|[：:,](?!\d))"
+_CLAUSE = re.compile(rf"(?:(?!{_MARK}).)*{_MARK}+|(?:(?!{_MARK}).)+", re.S)
 _SPACE = re.compile(r"\s+")
 
 
@@ -66,7 +69,23 @@ def _words(text: str) -> list[str]:
         logging.getLogger("jieba").setLevel(logging.WARNING)
         jieba.initialize()
         _jieba_ready = True
-    return [w for w in jieba.cut(text, HMM=True) if w]
+    return _join_numbers([w for w in jieba.cut(text, HMM=True) if w])
+
+
+_NUMBER_MARKS = {",", ":", "：", "."}
+
+
+def _join_numbers(words: list[str]) -> list[str]:
+    """jieba cuts 1,234,567 and 10:30 into digits and marks; rejoin them so a chunk boundary never
+    falls inside a number the reading normaliser has to see whole."""
+    out: list[str] = []
+    for w in words:
+        if w[:1].isdigit() and len(out) >= 2 and out[-1] in _NUMBER_MARKS and out[-2][-1:].isdigit():
+            mark = out.pop()
+            out[-1] += mark + w
+        else:
+            out.append(w)
+    return out
 
 
 def _glue_punctuation(words: list[str]) -> list[str]:

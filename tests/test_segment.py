@@ -147,3 +147,12 @@ def test_million_char_line_without_punctuation() -> None:
     assert time.perf_counter() - start < 30
     assert "".join(s.chunks) == line
     assert max(len(c) for c in s.chunks) <= 50
+
+
+@pytest.mark.parametrize("number", ["10:30", "16：30", "1,234,567", "12:00:05"])
+def test_a_number_with_colon_or_comma_is_never_split(number):
+    """The normaliser reads 10:30 as 十点三十分 only if it gets both halves in one chunk."""
+    text = "这是一个相当长的句子需要在某处分开会议时间定为" + number + "请大家准时参加不要迟到谢谢配合"
+    for limit in (12, 20, 30):
+        chunks = chunk_sentence(text, limit)
+        assert any(number in c for c in chunks), (limit, chunks)
