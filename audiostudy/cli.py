@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextC
 
 from . import __version__
 from .backends import VoiceSettings
-from .errors import AudiostudyError, EngineError, UsageError, describe_os_error
+from .errors import AudiostudyError, BatchError, EngineError, UsageError, describe_os_error
 
 app = typer.Typer(
     help="Turn a written Chinese speech or study document into chaptered study audio.",
@@ -245,6 +245,10 @@ def build(
     reporter = RichReporter(err, enabled=not quiet)
     try:
         results = build_any(document, opts, reporter)
+    except BatchError as e:
+        for r in e.results:
+            out.print(r.summary, markup=False)  # type: ignore[attr-defined]
+        raise
     finally:
         reporter.stop()
     for r in results:

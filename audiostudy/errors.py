@@ -42,3 +42,11 @@ def describe_os_error(e: OSError) -> str:
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"cannot write{where}: {os_reason(e)}; free some space and run again (work done is kept)"
     return f"cannot access{where}: {os_reason(e)}"
+
+
+class BatchError(AudiostudyError):
+    """Some documents of a folder build failed; the others were built (`results`)."""
+
+    def __init__(self, message: str, results: list[object]) -> None:
+        super().__init__(message)
+        self.results = results

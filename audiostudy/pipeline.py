@@ -19,7 +19,7 @@ from . import __version__
 from .backends import Backend, VoiceSettings, get_backend
 from .cache import ClipCache, chunk_key
 from .document import load
-from .errors import OutputError, SynthesisError, UsageError, os_reason
+from .errors import BatchError, EngineError, InputError, OutputError, SynthesisError, UsageError, os_reason
 from .model import Document, Sentence
 from .names import safe_filename
 from .segment import is_speakable, split_document
@@ -237,7 +237,9 @@ def build(
             n_new, n_cached = synthesise_missing(
                 [j for js in plan for j in js], backend, opts.settings, cache, reporter
             )
-        except SynthesisError:
+        except (SynthesisError, EngineError):
+            # EngineError: the service could not be reached at all; with a fallback asked for,
+            # every sentence then falls back (and is listed as such).
             if opts.fallback != "offline" or backend.name == "offline":
                 raise
             plan, fallback, n_new, n_cached = _fill_with_offline(plan, sentences, cache, opts, reporter)
@@ -367,14 +369,32 @@ def build_any(
     docs = sorted(f for f in p.iterdir() if f.suffix.lower() in DOC_SUFFIXES and not f.name.startswith("."))
     if not docs:
         raise UsageError(f"no .txt, .md or .docx documents in {p}")
+    by_dir: dict[str, list[str]] = {}
+    for d in docs:
+        by_dir.setdefault(safe_filename(d.stem, fallback="document"), []).append(d.name)
+    clash = next((names for names in by_dir.values() if len(names) > 1), None)
+    if clash:
+        raise UsageError(f"{' and '.join(clash)} would both build into the same folder; rename one")
+    reporter = reporter or QuietReporter()
     own = backend is None
-    engine = backend or resolve_backend(opts, reporter or QuietReporter())
+    engine = backend or resolve_backend(opts, reporter)
+    results: list[BuildResult] = []
+    failed: list[str] = []
     try:
-        results = [build(d, opts, reporter, backend=engine) for d in docs]
+        for d in docs:
+            try:
+                results.append(build(d, opts, reporter, backend=engine))
+            except (InputError, SynthesisError) as e:
+                # One unreadable or unsayable document does not stop the others.
+                reporter.stage(f"skipped {d.name}: {e}")
+                failed.append(f"{d.name} ({e})")
     finally:
         if own:
             engine.close()
-    write_library(opts.out_root, results)
+    if results:
+        write_library(opts.out_root, results)
+    if failed:
+        raise BatchError(f"{len(failed)} of {len(docs)} documents failed: {'; '.join(failed)}", list(results))
     return results
 
 

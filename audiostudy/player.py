@@ -287,7 +287,9 @@ def render_player(manifest: dict[str, Any]) -> str:
     sentences = [s for s in manifest.get("sentences") or [] if isinstance(s, Mapping)]
     files = manifest.get("files") or {}
     title = str(manifest.get("title") or "学习音频")
-    audio_name = str(files.get("mp3") or "")
+    # The whole-document MP3 plays everywhere; a build without it (--format m4b --format html) still
+    # has the M4B, which every browser that plays AAC can play too.
+    audio_name = str(files.get("mp3") or files.get("m4b") or "")
     values = {
         "version": esc(__version__),
         "title": esc(title),

@@ -124,3 +124,22 @@ def test_paragraph_break_edit_rewrites_the_section_file(tmp_path):
     second = r.manifest["sentences"][1]
     first = r.manifest["sentences"][0]
     assert second["section_start_ms"] - first["section_end_ms"] == 900
+
+
+def test_folder_build_goes_on_past_a_bad_document_and_refuses_name_clashes(tmp_path):
+    from audiostudy.errors import BatchError, UsageError
+    from audiostudy.pipeline import build_any
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    write(lib, "一、甲。\n内容。\n", "a.txt")
+    write(lib, "  \n", "b.txt")
+    write(lib, "一、乙。\n内容。\n", "c.txt")
+    with pytest.raises(BatchError, match=r"1 of 3 documents failed: b\.txt") as e:
+        build_any(str(lib), opts(tmp_path), backend=FakeBackend())
+    assert [r.out_dir.name for r in e.value.results] == ["a", "c"]  # type: ignore[attr-defined]
+    page = (tmp_path / "audio" / "index.html").read_text(encoding="utf-8")
+    assert "a/index.html" in page and "c/index.html" in page
+    write(lib, "一、丙。\n", "a.md")
+    with pytest.raises(UsageError, match="a.md and a.txt"):
+        build_any(str(lib), opts(tmp_path), backend=FakeBackend())
