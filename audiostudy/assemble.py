@@ -22,6 +22,7 @@ from .audio import (
     SAMPLE_RATE,
     EncodeOptions,
     WavAssembler,
+    atomic_path,
     concat_inputs,
     encode,
     ms_to_samples,
@@ -73,18 +74,26 @@ def _pause_ms(boundary: Boundary, opts: BuildOptions) -> int:
     }[boundary]
 
 
-def say(wav: WavAssembler, jobs: list[Job], sentence_id: str, cache: ClipCache, chunk_ms: int) -> None:
-    """Append one sentence: its chunks' cached clips, trimmed, with a comma-length pause between."""
-    for c, job in enumerate(jobs):
-        if c:
-            wav.add_silence(chunk_ms)
+def sentence_audio(jobs: list[Job], sentence_id: str, cache: ClipCache) -> list[bytes]:
+    """One sentence's chunks: cached clips, at our rate, engine silence trimmed."""
+    pcms = []
+    for job in jobs:
         clip = cache.get(job.key)
         if clip is None:
             raise SynthesisError(
                 f"the audio for sentence {sentence_id} is missing from the cache "
-                "(cleared during the build?); run the same command again"
+                "(cleared or damaged during the build?); run the same command again"
             )
-        wav.add_pcm(normalise_clip(clip))
+        pcms.append(normalise_clip(clip))
+    return pcms
+
+
+def say(wav: WavAssembler, pcms: list[bytes], chunk_ms: int) -> None:
+    """Append one sentence, with a comma-length pause between the pieces of a split sentence."""
+    for c, pcm in enumerate(pcms):
+        if c:
+            wav.add_silence(chunk_ms)
+        wav.add_pcm(pcm)
 
 
 def _stitch_section(
@@ -106,10 +115,11 @@ def _stitch_section(
             if wav.samples:
                 wav.add_silence(_pause_ms(sentences[i].boundary, opts))
             start = wav.samples
+            pcms = sentence_audio(jobs, sentences[i].id, cache)  # read once, however many repeats
             for r in range(max(1, opts.study.repeat)):
                 if r:
                     wav.add_silence(opts.pauses.sentence_ms)
-                say(wav, jobs, sentences[i].id, cache, opts.pauses.chunk_ms)
+                say(wav, pcms, opts.pauses.chunk_ms)
             end = wav.samples
             placed.append(_Placed(i, start, end))
             if opts.study.shadow > 0:
@@ -263,15 +273,11 @@ def _assemble(
         target = out_dir / sa.file
         if old_sections.get(sa.file) == sa.fingerprint and target.is_file():
             return  # same audio as the file already there: keep it, skip the encode
-        tmp = out_dir / f".{sa.file}.part"
         tags = Tags(title=sa.section.title, album=doc.title, track=(k + 1, len(sections)))
         meta = work / f"{k:03d}.ffmeta"
         meta.write_text(ffmetadata(point_chapters(sa, 0), tags), encoding="utf-8")
-        try:
+        with atomic_path(target) as tmp:
             encode(["-i", str(sa.wav)], tmp, "mp3", enc, metadata_file=meta)
-            tmp.replace(target)
-        finally:
-            tmp.unlink(missing_ok=True)
 
     # --- whole-document files -----------------------------------------------------------------
     doc_chapters = []
@@ -291,14 +297,10 @@ def _assemble(
     meta.write_text(ffmetadata(doc_chapters, doc_tags), encoding="utf-8")
 
     def whole(kind: str) -> None:
-        tmp = out_dir / f".{stem}.{kind}.part"
-        try:
+        with atomic_path(out_dir / f"{stem}.{kind}") as tmp:
             encode(inputs, tmp, kind, enc, metadata_file=meta)
             if kind == "m4b":
                 tag_mp4(tmp, doc_tags)
-            tmp.replace(out_dir / f"{stem}.{kind}")
-        finally:
-            tmp.unlink(missing_ok=True)
 
     # Every encode is an ffmpeg subprocess, so two threads keep both cores busy. Longest first
     # (the whole-document files, then sections by length): the last job to start is then a short
@@ -414,8 +416,6 @@ def _assemble(
     }
     if summary:
         manifest["summary"] = summary
-
-    from .audio import atomic_path
 
     for fmt, writer in (("srt", SRTWriter()), ("vtt", VTTWriter())):
         if fmt in opts.formats:

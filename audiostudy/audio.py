@@ -79,7 +79,7 @@ def samples_to_ms(n: int) -> int:
 
 
 class WavAssembler:
-    """Streams PCM and silences into a WAV file and tells where each piece landed (in ms)."""
+    """Streams PCM and silences into a WAV file; `samples` says where the next piece will land."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -88,10 +88,6 @@ class WavAssembler:
         self._wav.setsampwidth(SAMPLE_WIDTH)
         self._wav.setframerate(SAMPLE_RATE)
         self.samples = 0
-
-    @property
-    def position_ms(self) -> int:
-        return samples_to_ms(self.samples)
 
     def add_silence(self, ms: int) -> None:
         n = ms_to_samples(ms)
@@ -163,8 +159,9 @@ def encode(
     opts: EncodeOptions,
     metadata_file: Path | None = None,
 ) -> None:
-    """Encode to `out` ("mp3" or "m4b"/"m4a") via a temporary name, renamed into place at the end so
-    a reader never sees half a file. `inputs` are ffmpeg input arguments (e.g. ["-i", "a.wav"])."""
+    """Encode to `out` ("mp3" or "m4b"/"m4a"). Not atomic by itself: callers write to a temporary
+    name with `atomic_path` and rename, so a reader never sees half a file. `inputs` are ffmpeg
+    input arguments (e.g. ["-i", "a.wav"])."""
     chain = _filters(opts)
     if opts.loudnorm is not None:
         measured = _measure_loudnorm(inputs, opts)
@@ -217,12 +214,7 @@ def encode(
             "-f",
             "mp4",
         ]
-    tmp = out.with_name(f".{out.name}.part")
-    try:
-        _run([*args, str(tmp)], f"writing {out.name}")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _run([*args, str(out)], f"writing {out.name.removeprefix('.').removesuffix('.part')}")
 
 
 def concat_inputs(list_file: Path, parts: Sequence[Path]) -> list[str]:
@@ -239,31 +231,6 @@ def concat_inputs(list_file: Path, parts: Sequence[Path]) -> list[str]:
 def decode_pcm(path: Path | str, rate: int = SAMPLE_RATE) -> bytes:
     """Decode any audio file to mono s16le PCM at `rate`."""
     proc = _run(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"], f"decoding {path}")
-    return proc.stdout
-
-
-def decode_bytes(data: bytes, rate: int = SAMPLE_RATE) -> bytes:
-    """Decode an in-memory encoded stream (MP3 from edge-tts) to mono s16le PCM."""
-    proc = subprocess.run(
-        [
-            FFMPEG,
-            "-hide_banner",
-            "-nostdin",
-            "-i",
-            "pipe:0",
-            "-f",
-            "s16le",
-            "-ac",
-            "1",
-            "-ar",
-            str(rate),
-            "-",
-        ],
-        input=data,
-        capture_output=True,
-    )
-    if proc.returncode != 0:
-        raise OutputError("could not decode audio received from the engine")
     return proc.stdout
 
 

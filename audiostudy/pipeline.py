@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -350,9 +349,6 @@ def ensure_dir(path: Path) -> None:
         probe.unlink()
     except OSError as e:
         raise OutputError(f"cannot write to {path}: {os_reason(e)}; choose another folder with --out") from e
-
-
-ProgressCallback = Callable[[int], None]
 
 
 DOC_SUFFIXES = (".txt", ".md", ".markdown", ".docx")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .assemble import say
-from .audio import SAMPLE_RATE, EncodeOptions, WavAssembler, encode
+from .assemble import say, sentence_audio
+from .audio import SAMPLE_RATE, EncodeOptions, WavAssembler, atomic_path, encode
 from .cache import ClipCache
 from .chapters import Tags, ffmetadata
 from .model import Chapter, Document, Section, Sentence
@@ -84,7 +84,7 @@ def build_summary(
                 if n:
                     wav.add_silence(opts.pauses.point_ms)
                 start = wav.samples
-                say(wav, plan[i], sentences[i].id, cache, opts.pauses.chunk_ms)
+                say(wav, sentence_audio(plan[i], sentences[i].id, cache), opts.pauses.chunk_ms)
                 placed.append((i, start, wav.samples))
             records.append((item, sec_start, wav.samples, placed))
         total = wav.samples
@@ -113,5 +113,6 @@ def build_summary(
     meta = work / "summary.ffmeta"
     tags = Tags(title=f"{doc.title}（要点）", album=doc.title)
     meta.write_text(ffmetadata(chapters, tags), encoding="utf-8")
-    encode(["-i", str(work / "summary.wav")], out_dir / name, "mp3", enc, metadata_file=meta)
+    with atomic_path(out_dir / name) as tmp:
+        encode(["-i", str(work / "summary.wav")], tmp, "mp3", enc, metadata_file=meta)
     return {"file": name, "duration_ms": ms(total), "sections": sections_out}

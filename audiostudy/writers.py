@@ -10,18 +10,16 @@ from typing import Any, TextIO
 from .model import PlacedSentence
 
 
-def format_timestamp(ms: int, decimal_marker: str = ".", always_include_hours: bool = True) -> str:
+def format_timestamp(ms: int, decimal_marker: str = ".") -> str:
     hours, ms = divmod(ms, 3_600_000)
     minutes, ms = divmod(ms, 60_000)
     seconds, ms = divmod(ms, 1000)
-    head = f"{hours:02d}:" if always_include_hours or hours else ""
-    return f"{head}{minutes:02d}:{seconds:02d}{decimal_marker}{ms:03d}"
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{decimal_marker}{ms:03d}"
 
 
 class SubtitlesWriter:
     """One cue per sentence, timed on the whole-document file."""
 
-    extension = "srt"
     header = ""
     decimal_marker = ","
     numbered = True
@@ -43,7 +41,6 @@ class SRTWriter(SubtitlesWriter):
 
 
 class VTTWriter(SubtitlesWriter):
-    extension = "vtt"
     header = "WEBVTT\n\n"
     decimal_marker = "."
     numbered = False
@@ -51,8 +48,6 @@ class VTTWriter(SubtitlesWriter):
 
 class LRCWriter:
     """Lyrics-style lines ([mm:ss.xx]) that music players on phones show in step with the audio."""
-
-    extension = "lrc"
 
     def write(self, cues: Iterable[PlacedSentence], out: TextIO, title: str = "") -> None:
         if title:
@@ -67,6 +62,3 @@ class LRCWriter:
 def write_manifest(manifest: dict[str, Any], out: TextIO) -> None:
     json.dump(manifest, out, ensure_ascii=False, indent=1)
     out.write("\n")
-
-
-WRITERS = {"srt": SRTWriter(), "vtt": VTTWriter()}

@@ -62,9 +62,6 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-ENGINES = ("offline", "edge", "auto")
-
-
 def get_backend(name: str, **options: object) -> Backend:
     if name == "offline":
         from .offline import OfflineBackend
