@@ -32,8 +32,9 @@ app.add_typer(cache_app, name="cache")
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
 
-Doc = Annotated[
-    str, typer.Argument(help="Document: .txt, .md or .docx file, a folder of them, or - for stdin.")
+Doc = Annotated[str, typer.Argument(help="Document: a .txt, .md or .docx file, or - for stdin.")]
+Docs = Annotated[
+    str, typer.Argument(help="Document: a .txt, .md or .docx file, a folder of them, or - for stdin.")
 ]
 OutRoot = Annotated[Path, typer.Option("--out", "-o", help="Output root; files go to OUT/<document-stem>/.")]
 CacheDir = Annotated[
@@ -133,7 +134,7 @@ def _root(
 @app.command()
 @handled
 def build(
-    document: Doc,
+    document: Docs,
     out_root: OutRoot = Path("audio"),
     engine: Annotated[
         str, typer.Option(help="auto (edge when reachable, else offline; decided once) | offline | edge.")
@@ -143,7 +144,7 @@ def build(
     ] = "",
     rate: Annotated[str, typer.Option(help="Speaking rate: +10%, -5% or 1.2 (= +20%).")] = "+0%",
     pitch: Annotated[str, typer.Option(help="Pitch shift, e.g. +0Hz, -5Hz.")] = "+0Hz",
-    volume: Annotated[str, typer.Option(help="edge volume, e.g. +0%.")] = "+0%",
+    volume: Annotated[str, typer.Option(help="edge voices only: volume, e.g. -10%.")] = "+0%",
     pause_sentence: Annotated[int, typer.Option(help="Pause between sentences, ms.")] = 400,
     pause_paragraph: Annotated[int, typer.Option(help="Pause between paragraphs, ms.")] = 800,
     pause_point: Annotated[int, typer.Option(help="Pause before a point (一是…), ms.")] = 1100,
@@ -151,18 +152,22 @@ def build(
     fmt: Annotated[
         list[str] | None,
         typer.Option(
-            "--format", "-f", help="Outputs besides section MP3s (repeatable): mp3 m4b srt vtt lrc html."
+            "--format",
+            "-f",
+            help="Outputs besides the section MP3s (repeatable; default all): mp3 m4b srt vtt lrc html.",
         ),
     ] = None,
-    speed: Annotated[float, typer.Option(help="Tempo factor without pitch change, e.g. 1.25.")] = 1.0,
+    speed: Annotated[
+        float, typer.Option(help="Tempo factor without pitch change, 0.5-2.0, e.g. 1.25.")
+    ] = 1.0,
     loudnorm: Annotated[
         float | None, typer.Option(help="Normalise loudness to this LUFS (EBU R128, two-pass), e.g. -16.")
     ] = None,
     bitrate: Annotated[int, typer.Option(help="MP3/AAC bitrate, kbit/s.")] = 64,
     shadow: Annotated[
-        float, typer.Option(help="跟读: after each sentence, silence of this x its length.")
+        float, typer.Option(help="跟读: after each sentence, silence of this x its length (0-5).")
     ] = 0.0,
-    repeat: Annotated[int, typer.Option(help="Say each sentence this many times.")] = 1,
+    repeat: Annotated[int, typer.Option(help="Say each sentence this many times (1-10).")] = 1,
     summary: Annotated[
         bool,
         typer.Option("--summary", help="Also write <stem>-summary.mp3: section titles and point sentences."),
@@ -328,14 +333,16 @@ def play(
     ],
     out_root: OutRoot = Path("audio"),
     export: Annotated[
-        Path | None, typer.Option(help="Write the section/point audio to this file instead.")
+        Path | None,
+        typer.Option(help="Write the section/point audio to this .mp3 file instead of playing it."),
     ] = None,
     print_path: Annotated[
         bool, typer.Option("--print-path", help="Print the audio file path, don't play.")
     ] = False,
     cache_dir: CacheDir = None,
 ) -> None:
-    """Play one section or point now; builds only what is missing."""
+    """Play one section or point now. A built document starts at once; one never built (or
+    changed since) is built first with its earlier settings (the offline voice if none)."""
     from .play import play_section
 
     for line in play_section(
