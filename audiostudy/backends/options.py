@@ -51,34 +51,36 @@ def parse_rate(text: str) -> str:
     return f"{value:+d}%"
 
 
-def parse_pitch(text: str) -> str:
-    """`+0Hz`, `-5Hz`, `5hz` (a bare `0` is also taken). Returns edge's form."""
+def _parse_shift(
+    text: str,
+    option: str,
+    pattern: re.Pattern[str],
+    unit: str,
+    bounds: tuple[int, int],
+    example: str,
+    what: str,
+) -> str:
+    """A signed integer with `unit` (or a bare 0, which needs no unit), in range, in edge's form."""
     s = str(text).strip()
-    example = "--pitch -5Hz"
-    m = _HERTZ.match(s)
+    m = pattern.match(s)
     if m:
         value = _signed(*m.groups())
     elif re.fullmatch(r"[+-]?0+", s):
         value = 0  # "no change" needs no unit
     else:
-        raise UsageError(f"--pitch {text!r} is not a pitch shift; write it like {example}")
-    _in_range("pitch", s, value, PITCH_RANGE, "Hz", example)
-    return f"{value:+d}Hz"
+        raise UsageError(f"--{option} {text!r} is not {what}; write it like {example}")
+    _in_range(option, s, value, bounds, unit, example)
+    return f"{value:+d}{unit}"
+
+
+def parse_pitch(text: str) -> str:
+    """`+0Hz`, `-5Hz`, `5hz` (a bare `0` is also taken). Returns edge's form."""
+    return _parse_shift(text, "pitch", _HERTZ, "Hz", PITCH_RANGE, "--pitch -5Hz", "a pitch shift")
 
 
 def parse_volume(text: str) -> str:
     """`+0%`, `-20%`, `20%` (a bare `0` is also taken). Returns edge's form."""
-    s = str(text).strip()
-    example = "--volume -20%"
-    m = _PERCENT.match(s)
-    if m:
-        value = _signed(*m.groups())
-    elif re.fullmatch(r"[+-]?0+", s):
-        value = 0
-    else:
-        raise UsageError(f"--volume {text!r} is not a volume change; write it like {example}")
-    _in_range("volume", s, value, VOLUME_RANGE, "%", example)
-    return f"{value:+d}%"
+    return _parse_shift(text, "volume", _PERCENT, "%", VOLUME_RANGE, "--volume -20%", "a volume change")
 
 
 def rate_factor(rate: str) -> float:
