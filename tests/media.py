@@ -43,3 +43,19 @@ def _ms(ts: str) -> int:
     h, m, rest = ts.replace(",", ".").split(":")
     s, ms = rest.split(".")
     return ((int(h) * 60 + int(m)) * 60 + int(s)) * 1000 + int(ms)
+
+
+def assert_subtitles_match(out: Path, stem: str, manifest: dict) -> None:
+    """SRT and VTT: one cue per sentence, monotonic, non-overlapping, equal to the manifest's
+    times and texts; LRC: one line per sentence."""
+    sentences = manifest["sentences"]
+    for ext in ("srt", "vtt"):
+        cues = parse_srt((out / f"{stem}.{ext}").read_text(encoding="utf-8").removeprefix("WEBVTT\n"))
+        assert len(cues) == len(sentences)
+        prev_end = -1
+        for (a, b, text), s in zip(cues, sentences, strict=True):
+            assert prev_end <= a < b
+            prev_end = b
+            assert (a, b, text) == (s["start_ms"], s["end_ms"], s["text"])
+    lrc = (out / f"{stem}.lrc").read_text(encoding="utf-8").splitlines()
+    assert len([ln for ln in lrc if not ln.startswith("[ti:")]) == len(sentences)

@@ -13,17 +13,9 @@ from fakes import FakeBackend
 from audiostudy.audio import FFMPEG, SAMPLE_RATE, decode_pcm, duration_ms
 from audiostudy.chapters import read_mp3_chapters, read_mp4_chapters
 from audiostudy.pipeline import BuildOptions, build
+from docs import SHORT_SPEECH
 
-DOC = """通勤听
-同志们：
-今天开个短会。
-一、提高认识。
-一是要重视学习。学习很重要。
-二是要联系实际。
-二、狠抓落实。
-一是要明确责任。
-同志们，让我们一起努力！
-"""
+DOC = SHORT_SPEECH.replace("学习会讲话", "通勤听").replace("二是要加强督查。\n", "")
 
 
 def opts(tmp: Path, **kw) -> BuildOptions:

@@ -22,7 +22,7 @@ import edge_tts.voices
 import pytest
 from edge_tts.drm import DRM
 from fake_edge import FakeEdgeServer
-from media import ffmpeg_chapters, parse_srt
+from media import assert_subtitles_match, ffmpeg_chapters
 from typer.testing import CliRunner
 
 from audiostudy import pipeline
@@ -180,16 +180,7 @@ def assert_outputs_complete(out: Path, manifest: dict[str, Any]) -> None:
 
     # Subtitles: one cue per sentence, monotonic, equal to the manifest's times.
     sentences = manifest["sentences"]
-    for ext in ("srt", "vtt"):
-        cues = parse_srt((out / f"{stem}.{ext}").read_text(encoding="utf-8").removeprefix("WEBVTT\n"))
-        assert len(cues) == len(sentences)
-        prev_end = -1
-        for (a, b, text), s in zip(cues, sentences, strict=True):
-            assert prev_end <= a < b
-            prev_end = b
-            assert (a, b, text) == (s["start_ms"], s["end_ms"], s["text"])
-    lrc = (out / f"{stem}.lrc").read_text(encoding="utf-8").splitlines()
-    assert len([ln for ln in lrc if not ln.startswith("[ti:")]) == len(sentences)
+    assert_subtitles_match(out, stem, manifest)
     # Sentences lie inside their sections, and section-relative times agree with whole-file times.
     for s in sentences:
         sec = manifest["sections"][s["section"] - 1]

@@ -33,6 +33,7 @@ from audiostudy.cache import ClipCache
 from audiostudy.cli import app
 from audiostudy.errors import OutputError
 from audiostudy.pipeline import BuildOptions, build
+from docs import SHORT_SPEECH
 
 runner = CliRunner()
 
@@ -41,17 +42,7 @@ DOC = (
     "同志们，散会！\n"
 )
 # ~8 sentences for the real engine: 10 chunks, one worker, ~15 s to load the model and speak.
-REAL_DOC = """学习会
-同志们：
-今天开个短会。
-一、提高认识。
-一是要重视学习。学习很重要。
-二是要联系实际。
-二、狠抓落实。
-一是要明确责任。
-二是要加强督查。
-同志们，让我们一起努力！
-"""
+REAL_DOC = SHORT_SPEECH
 OTHER_DOC = "第二份\n一、总体要求。\n坚持稳中求进。\n二、主要任务。\n抓好春耕生产。\n"
 
 
