@@ -14,11 +14,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from . import __version__
 from .backends import VoiceSettings
 from .errors import AudiostudyError, BatchError, EngineError, UsageError, describe_os_error
+from .progress import PROGRESS_MODES, JsonlReporter, RichReporter
 
 app = typer.Typer(
     help="Turn a written Chinese speech or study document into chaptered study audio.",
@@ -72,48 +72,6 @@ def handled(fn: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-class RichReporter:
-    """A progress bar with ETA measured in characters, cached ones counted as done."""
-
-    def __init__(self, console: Console, enabled: bool) -> None:
-        self.console = console
-        self.enabled = enabled
-        self.progress: Progress | None = None
-        self.task: TaskID | None = None
-
-    def stage(self, text: str) -> None:
-        self.stop()
-        if self.enabled:
-            self.console.print(f"[dim]{text}[/dim]")
-
-    def start_synthesis(self, total_chars: int, cached_chars: int, todo: int, cached: int) -> None:
-        if not self.enabled:
-            return
-        self.console.print(f"[dim]{todo} to synthesise, {cached} from cache[/dim]")
-        if todo == 0:
-            return
-        self.progress = Progress(
-            TextColumn("合成 synthesising"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TextColumn("{task.completed}/{task.total} chars"),
-            TimeRemainingColumn(),
-            console=self.console,
-            transient=True,
-        )
-        self.progress.start()
-        self.task = self.progress.add_task("synth", total=total_chars, completed=cached_chars)
-
-    def advance(self, chars: int) -> None:
-        if self.progress is not None and self.task is not None:
-            self.progress.advance(self.task, chars)
-
-    def stop(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
 
 
 def _version(value: bool) -> None:
@@ -183,6 +141,13 @@ def build(
     cache_dir: CacheDir = None,
     force: Annotated[bool, typer.Option(help="Rebuild even when the outputs are up to date.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    progress: Annotated[
+        str,
+        typer.Option(
+            help="Progress on stderr: bar (for people), jsonl (one JSON object per line: done/total "
+            "chunks, characters, elapsed, ETA; for scripts) or none."
+        ),
+    ] = "bar",
 ) -> None:
     """Synthesise DOCUMENT into section MP3s, an M4B and MP3 with chapters, subtitles and a player page."""
     from .pipeline import FORMATS, BuildOptions, Pauses, StudyOptions, build_any
@@ -247,7 +212,11 @@ def build(
             "voices_known": False,
         },
     )
-    reporter = RichReporter(err, enabled=not quiet)
+    if progress not in PROGRESS_MODES:
+        raise UsageError(f"--progress must be one of: {', '.join(PROGRESS_MODES)}; got {progress!r}")
+    reporter: RichReporter | JsonlReporter = (
+        JsonlReporter() if progress == "jsonl" else RichReporter(err, enabled=not quiet and progress == "bar")
+    )
     try:
         results = build_any(document, opts, reporter)
     except BatchError as e:

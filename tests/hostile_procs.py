@@ -127,3 +127,59 @@ def assert_cache_consistent(root: Path) -> int:
 
 def visible_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+
+
+class Progress:
+    """Follows a build's `--progress jsonl` stream on stderr from a thread: the last clip event,
+    and every other stderr line kept for the assertion messages."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        import json
+        import threading
+
+        self.last: dict = {}
+        self.lines: list[str] = []
+
+        def read() -> None:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                self.lines.append(line)
+                if line.startswith("{"):
+                    event = json.loads(line)
+                    if event["event"] in ("start", "clip"):
+                        self.last = event
+
+        self.thread = threading.Thread(target=read, daemon=True)
+        self.thread.start()
+
+    def midway(self) -> bool:
+        """Some clips synthesised and in the cache, some not."""
+        return self.last.get("event") == "clip" and 0 < self.last["done"] < self.last["total"]
+
+    def text_so_far(self) -> str:
+        return "".join(self.lines)
+
+    def text(self) -> str:
+        self.thread.join(timeout=10)
+        return "".join(self.lines)
+
+
+def start_followed(
+    doc: Path, out: Path, cache: Path, *extra: str, env: dict | None = None, pre: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[str], Progress]:
+    """A build in its own process group (so SIGINT can go to the group, as a terminal sends it)
+    with its progress stream followed."""
+    cmd = [sys.executable, *pre, "build", str(doc), "--out", str(out), "--cache-dir", str(cache),
+           "--progress", "jsonl", *extra]  # fmt: skip
+    if not pre:
+        cmd[1:1] = ["-m", "audiostudy"]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, AUDIOSTUDY_CACHE_DIR=str(cache), PYTHONUNBUFFERED="1", **(env or {})),
+        cwd=doc.parent,
+        start_new_session=True,
+    )
+    return proc, Progress(proc)

