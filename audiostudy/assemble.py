@@ -30,6 +30,7 @@ from .audio import (
     write_silence_wav,
 )
 from .backends import Backend
+from .backends.offline import OfflineBackend
 from .cache import ClipCache
 from .chapters import Tags, cover_png, ffmetadata, tag_mp4
 from .errors import SynthesisError
@@ -180,6 +181,23 @@ def _remove_partials(out_dir: Path) -> None:
             p.unlink(missing_ok=True)
 
 
+def voices_heard(sentences: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The voices actually heard, most characters first, with how much of the document each read:
+    a build whose sentences fell back to the offline voice says so instead of naming the voice asked
+    for."""
+    chars: dict[tuple[str, str], list[int]] = {}
+    for s in sentences:
+        tally = chars.setdefault((s["engine"], s["voice"]), [0, 0])
+        tally[0] += 1
+        tally[1] += len(s["text"])
+    total = sum(c for _, c in chars.values()) or 1
+    ranked = sorted(chars.items(), key=lambda kv: -kv[1][1])
+    return [
+        {"engine": e, "voice": v, "sentences": n, "chars": c, "share": round(c / total, 4)}
+        for (e, v), (n, c) in ranked
+    ] or [{"engine": "", "voice": "", "sentences": 0, "chars": 0, "share": 0.0}]
+
+
 def assemble(
     doc: Document,
     sentences: list[Sentence],
@@ -327,6 +345,8 @@ def _assemble(
     section_records = []
     sentence_records = []
     fallback_set = set(fallback)
+    main_voice = opts.settings.voice or getattr(backend, "default_voice", "")
+    offline_voice = OfflineBackend.default_voice
     for k, sa in enumerate(sections):
         base = offsets[k]
         end = offsets[k] + sa.samples
@@ -375,10 +395,12 @@ def _assemble(
                     "section_start_ms": ps.start_ms,
                     "section_end_ms": ps.end_ms,
                     "engine": "offline" if s.id in fallback_set else backend.name,
+                    "voice": offline_voice if s.id in fallback_set else main_voice,
                     "chunks": [j.spoken for j in plan[p.index]],
                 }
             )
 
+    voices = voices_heard(sentence_records)
     files: dict[str, str] = {}
     for fmt in ("mp3", "m4b", "srt", "vtt", "lrc"):
         if fmt in opts.formats:
@@ -395,9 +417,10 @@ def _assemble(
         "source_sha256": text_sha256(doc),
         "encoding": doc.encoding,
         "meta": dict(doc.meta),
-        "engine": backend.name,
+        "engine": voices[0]["engine"],
         "engine_identity": backend.identity(opts.settings),
-        "voice": opts.settings.voice or getattr(backend, "default_voice", ""),
+        "voice": voices[0]["voice"],
+        "voices": voices,
         "settings": {
             **asdict(opts.settings),
             "pauses": asdict(opts.pauses),

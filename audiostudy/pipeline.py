@@ -114,7 +114,7 @@ class BuildResult:
         mins = m["duration_ms"] / 60000
         s = (
             f"{self.out_dir}: {len(m['sections'])} sections, {mins:.1f} min; "
-            f"{self.synthesised} synthesised, {self.cached} from cache; engine {m['engine']}"
+            f"{self.synthesised} synthesised, {self.cached} from cache; {voices_text(m)}"
         )
         if self.fallback_sentences:
             s += (
@@ -122,6 +122,15 @@ class BuildResult:
                 "(run the same command again to retry them online)"
             )
         return s
+
+
+def voices_text(manifest: dict[str, Any]) -> str:
+    """'engine edge, voice X', or every voice heard with its share when more than one read."""
+    voices = manifest.get("voices") or [{"engine": manifest.get("engine"), "voice": manifest.get("voice")}]
+    if len(voices) == 1:
+        v = voices[0]
+        return f"engine {v['engine']}, voice {v['voice']}"
+    return "voices " + ", ".join(f"{v['voice']} ({v['engine']}) {v['share']:.0%} of the text" for v in voices)
 
 
 def output_dir(path: str | Path, doc: Document, out_root: Path) -> Path:

@@ -247,10 +247,20 @@ def _meta_line(manifest: Mapping[str, Any]) -> str:
     sections = manifest.get("sections") or []
     if sections:
         parts.append(f"{len(sections)} 个部分")
-    voice = manifest.get("voice")
-    if voice:
-        parts.append(f"朗读 {esc(voice)}")
+    voices = manifest.get("voices") or [{"voice": manifest.get("voice"), "share": 1.0}]
+    heard = [v for v in voices if isinstance(v, Mapping) and v.get("voice")]
+    if len(heard) == 1:
+        parts.append(f"朗读 {esc(str(heard[0]['voice']))}")
+    elif heard:
+        parts.append("朗读 " + "、".join(f"{esc(str(v['voice']))}（{_share(v)}）" for v in heard))
     return " · ".join(parts)
+
+
+def _share(voice: Mapping[str, Any]) -> str:
+    try:
+        return f"{float(voice.get('share', 0)):.0%}"
+    except (TypeError, ValueError):
+        return "?"
 
 
 _FILE_LABELS = (
@@ -273,10 +283,11 @@ def _footer(manifest: Mapping[str, Any]) -> str:
     if links:
         out.append(f'<p class="files">下载：{" · ".join(links)}</p>')
     version = manifest.get("audiostudy") or __version__
-    engine = manifest.get("engine")
+    engines = [str(v.get("engine")) for v in manifest.get("voices") or [] if isinstance(v, Mapping)]
+    engine = "、".join(e for e in engines if e) or manifest.get("engine")
     made = f"由 audiostudy {esc(version)} 生成"
     if engine:
-        made += f"（{esc(engine)}）"
+        made += f"（{esc(str(engine))}）"
     out.append(f"<p>{made}。点击句子或章节即可跳转；播放位置会自动记住。</p>")
     return "\n".join(out)
 

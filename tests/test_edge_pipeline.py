@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import socket
 import threading
 import time
@@ -364,6 +365,14 @@ def test_fallback_fills_exactly_the_failed_sentence_with_offline(
         s["id"]: ("offline" if s["id"] == victim_id else "edge") for s in m["sentences"]
     }
     assert m["engine"] == "edge" and m["voice"] == VOICE
+    # Both voices are named, each with the share of the text it read.
+    heard = {(v["engine"], v["voice"]): v for v in m["voices"]}
+    assert set(heard) == {("edge", VOICE), ("offline", OfflineBackend.default_voice)}
+    assert heard["offline", OfflineBackend.default_voice]["chars"] == len(victim)
+    assert abs(sum(v["share"] for v in m["voices"]) - 1) < 0.01
+    assert f"{OfflineBackend.default_voice} (offline)" in r.summary
+    page = (r.out_dir / "index.html").read_text(encoding="utf-8")
+    assert VOICE in page and OfflineBackend.default_voice in page
     assert sorted(set(server.texts)) == sorted(texts)  # every other chunk was still asked of edge
     assert "1 sentences fell back to the offline voice" in r.summary
     assert (r.synthesised, r.cached) == (len(texts), 0)  # edge's chunks and the offline one
@@ -404,6 +413,30 @@ def test_cli_fallback_lists_the_sentence(server: FakeEdgeServer, tmp_path: Path,
     settings = VoiceSettings(rate="+20%", pitch="+0Hz")
     key = chunk_key(offline.identity(settings), settings, to_reading(victim))
     assert key in ClipCache(tmp_path / "cache")
+
+
+@pytest.mark.slow
+def test_fallback_with_the_service_unreachable_names_the_voice_heard(tmp_path: Path, monkeypatch) -> None:
+    """Every sentence is the offline voice: the manifest, the summary and the player say so, and never
+    name the edge voice that was asked for but not heard."""
+    monkeypatch.setattr(edge_tts.communicate, "WSS_URL", f"ws://127.0.0.1:{closed_port()}/x")
+    src = write_doc(tmp_path, FALLBACK_DOC, "小结.txt")
+    res = runner.invoke(
+        app,
+        ["build", str(src), "--engine", "edge", "--voice", VOICE, "--fallback", "offline",
+         "--out", str(tmp_path / "audio"), "--cache-dir", str(tmp_path / "cache"), "-q"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    folder = tmp_path / "audio" / "小结"
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    offline = OfflineBackend.default_voice
+    assert (m["engine"], m["voice"]) == ("offline", offline)
+    assert [(v["engine"], v["voice"], v["share"]) for v in m["voices"]] == [("offline", offline, 1.0)]
+    assert {s["voice"] for s in m["sentences"]} == {offline}
+    assert f"engine offline, voice {offline}" in res.stdout
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    shown = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)  # the embedded manifest aside
+    assert f"朗读 {offline}" in shown and VOICE not in shown
 
 
 def test_without_fallback_a_failure_is_an_error_not_a_mixed_build(
