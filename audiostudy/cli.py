@@ -8,6 +8,7 @@ users never see a traceback for an expected error.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -342,4 +343,11 @@ def cache_clear(cache_dir: CacheDir = None) -> None:
 
 
 def main() -> None:
+    # Library warnings (a truncated document, …) reach the user as one "warning:" line each.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger = logging.getLogger("audiostudy")
+    logger.addHandler(handler)
+    logger.propagate = False
     app()

@@ -7,6 +7,7 @@ file-format concerns (encodings, .docx styles) stay in one place.
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 import sys
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from audiostudy.errors import InputError
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text", "")
 SUPPORTED = ".txt, .md, .docx or - for stdin"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,19 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     if not data.strip():
         raise InputError(f"{name} is empty — give a document with some text in it")
     # UTF-8 first and strictly: it almost never decodes anything that is not really UTF-8.
+    enc = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
-        text = data.decode("utf-8-sig")
-        enc = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-        return _check_text(text, name), enc
-    except UnicodeDecodeError:
-        pass
+        return _check_text(data.decode("utf-8-sig"), name), enc
+    except UnicodeDecodeError as e:
+        if e.reason == "unexpected end of data" and e.start >= len(data) - 3:
+            # Cut off inside the last character (a truncated download): keep everything before it.
+            log.warning(
+                "%s ends in the middle of a UTF-8 character at byte %d (truncated download?); "
+                "the incomplete character is left out",
+                name,
+                e.start,
+            )
+            return _check_text(data[: e.start].decode("utf-8-sig"), name), enc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return _check_text(data.decode("utf-16"), name), "utf-16"

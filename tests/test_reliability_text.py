@@ -197,3 +197,24 @@ def test_lone_surrogates_in_text_do_not_crash_planning():
     for backend in (FakeBackend(), NormalisingFake()):
         plan = plan_jobs(sentences, backend, VoiceSettings())
         assert all(j.spoken.encode("utf-8") for js in plan for j in js)
+
+
+def test_a_file_cut_off_inside_a_character_is_read_with_a_warning(tmp_path):
+    """A truncated download ends in the middle of a UTF-8 character: the text before it is read and
+    the user is told where the file was cut."""
+    import subprocess
+    import sys
+
+    whole = "学习会讲话\n同志们：\n一、提高认识。\n一是要重视学习。\n".encode()
+    cut = whole + "学".encode()[:2]  # two of the character's three bytes
+    doc = tmp_path / "cut.txt"
+    doc.write_bytes(cut)
+    proc = subprocess.run(
+        [sys.executable, "-m", "audiostudy", "outline", str(doc)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and f"byte {len(whole)}" in warnings[0], proc.stderr
+    assert "Traceback" not in proc.stderr and "提高认识" in proc.stdout
+    text, enc = decode_bytes(cut, "cut.txt")
+    assert text == whole.decode() and enc == "utf-8"
