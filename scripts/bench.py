@@ -10,6 +10,8 @@ P3 one edit  one sentence edited: one chunk synthesised
 P4 100k      a ~100,000-character document (the sample repeated), warm cache: peak RSS vs the sample's
 P5 edge      fake edge server with latency L: n chunks at concurrency c vs n*L/c and vs c=1
 P6 play      export one section of a built document vs interpreter + CLI start-up
+P7 memory    parent-process peak RSS, cold build of a 10x document (nothing repeats) vs the sample's
+P8 latency   a clip's completion in its worker -> its cache entry on disk, max over a cold build
 """
 
 from __future__ import annotations
@@ -290,6 +292,30 @@ def main() -> None:
         except Exception as ex:  # the edge bench needs the test extras (aiohttp)
             rows.append(("P5 edge, fake server", "n/a", f"{type(ex).__name__}: {ex}"[:60], ""))
 
+        # P7, P8 (scripts/bench_lost.py) ------------------------------------------------------------
+        import bench_lost
+
+        lat = bench_lost.latency_row(sample, work)
+        res["latency"] = lat
+        rows.append(
+            (
+                "P8 clip done -> cache entry",
+                f"max {lat['max_s']:.2f} s",
+                f"median {lat['median_s']:.2f} s over {lat['clips']} clips (goal: max <= 1 s)",
+                "",
+            )
+        )
+        if not a.skip_big:
+            mem = bench_lost.memory_rows(sample, work)
+            res["memory"] = mem
+            rows.append(
+                (
+                    f"P7 cold {mem['ten']['chars']:,} chars vs sample",
+                    f"{mem['ten']['wall_s']:.0f} s / {mem['sample']['wall_s']:.0f} s",
+                    f"parent peak RSS {mem['ratio']:.2f} x sample's (goal 1.2)",
+                    f"{mem['ten']['parent_peak_mb']:.0f} / {mem['sample']['parent_peak_mb']:.0f} MB",
+                )
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
