@@ -36,6 +36,7 @@ from .chapters import Tags, cover_png, ffmetadata, tag_mp4
 from .errors import SynthesisError
 from .model import Boundary, Chapter, Document, PlacedSentence, Section, Sentence
 from .names import safe_filename
+from .pauses import Pauses
 from .pipeline import (
     BuildOptions,
     Job,
@@ -85,15 +86,15 @@ def sentence_audio(jobs: list[Job], sentence_id: str, cache: ClipCache) -> list[
                 f"the audio for sentence {sentence_id} is missing from the cache "
                 "(cleared or damaged during the build?); run the same command again"
             )
-        pcms.append(normalise_clip(clip))
+        pcms.append(normalise_clip(clip, trim=job.trim))
     return pcms
 
 
-def say(wav: WavAssembler, pcms: list[bytes], chunk_ms: int) -> None:
-    """Append one sentence, with a comma-length pause between the pieces of a split sentence."""
+def say(wav: WavAssembler, pcms: list[bytes], jobs: list[Job], pauses: Pauses) -> None:
+    """Append one sentence, clause by clause, with the pause each clause's mark asks for."""
     for c, pcm in enumerate(pcms):
         if c:
-            wav.add_silence(chunk_ms)
+            wav.add_silence(pauses.clause_pause_ms(jobs[c - 1].spoken))
         wav.add_pcm(pcm)
 
 
@@ -120,7 +121,7 @@ def _stitch_section(
             for r in range(max(1, opts.study.repeat)):
                 if r:
                     wav.add_silence(opts.pauses.sentence_ms)
-                say(wav, pcms, opts.pauses.chunk_ms)
+                say(wav, pcms, jobs, opts.pauses)
             end = wav.samples
             placed.append(_Placed(i, start, end))
             if opts.study.shadow > 0:

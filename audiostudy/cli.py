@@ -19,6 +19,7 @@ from rich.console import Console
 from . import __version__
 from .backends import VoiceSettings
 from .errors import AudiostudyError, BatchError, EngineError, UsageError, describe_os_error
+from .pauses import Pauses
 from .progress import PROGRESS_MODES, JsonlReporter, RichReporter
 
 app = typer.Typer(
@@ -47,6 +48,7 @@ CacheDir = Annotated[
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+_PAUSES = Pauses()  # the defaults the options show
 
 
 def handled(fn: F) -> F:
@@ -104,10 +106,17 @@ def build(
     rate: Annotated[str, typer.Option(help="Speaking rate: +10%, -5% or 1.2 (= +20%).")] = "+0%",
     pitch: Annotated[str, typer.Option(help="Pitch shift, e.g. +0Hz, -5Hz.")] = "+0Hz",
     volume: Annotated[str, typer.Option(help="edge voices only: volume, e.g. -10%.")] = "+0%",
-    pause_sentence: Annotated[int, typer.Option(help="Pause between sentences, ms.")] = 400,
-    pause_paragraph: Annotated[int, typer.Option(help="Pause between paragraphs, ms.")] = 800,
-    pause_point: Annotated[int, typer.Option(help="Pause before a point (一是…), ms.")] = 1100,
-    pause_section: Annotated[int, typer.Option(help="Pause between sections in the whole file, ms.")] = 2000,
+    pause_clause: Annotated[
+        int, typer.Option(help="Pause after a clause ending in ， ms (、 half of it, ：；—— 1.5x).")
+    ] = _PAUSES.clause_ms,
+    pause_sentence: Annotated[int, typer.Option(help="Pause between sentences, ms.")] = _PAUSES.sentence_ms,
+    pause_paragraph: Annotated[
+        int, typer.Option(help="Pause between paragraphs, ms.")
+    ] = _PAUSES.paragraph_ms,
+    pause_point: Annotated[int, typer.Option(help="Pause before a point (一是…), ms.")] = _PAUSES.point_ms,
+    pause_section: Annotated[
+        int, typer.Option(help="Pause between sections in the whole file, ms.")
+    ] = _PAUSES.section_ms,
     fmt: Annotated[
         list[str] | None,
         typer.Option(
@@ -151,7 +160,7 @@ def build(
     ] = "bar",
 ) -> None:
     """Synthesise DOCUMENT into section MP3s, an M4B and MP3 with chapters, subtitles and a player page."""
-    from .pipeline import FORMATS, BuildOptions, Pauses, StudyOptions, build_any
+    from .pipeline import FORMATS, BuildOptions, StudyOptions, build_any
 
     formats = tuple(fmt) if fmt else FORMATS
     bad = [f for f in formats if f not in FORMATS]
@@ -190,6 +199,7 @@ def build(
         engine=engine,
         settings=settings,
         pauses=Pauses(
+            clause_ms=pause_clause,
             sentence_ms=pause_sentence,
             paragraph_ms=pause_paragraph,
             point_ms=pause_point,

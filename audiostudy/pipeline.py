@@ -21,25 +21,8 @@ from .document import load
 from .errors import BatchError, EngineError, InputError, OutputError, SynthesisError, UsageError, os_reason
 from .model import Document, Sentence
 from .names import safe_filename
+from .pauses import Pauses
 from .segment import is_speakable, split_document
-
-
-@dataclass(frozen=True)
-class Pauses:
-    """Silence before a sentence, by what separates it from the previous one (ms). Chosen by ear on
-    the offline voice: a sentence pause a little longer than a breath, a point clearly marked,
-    and a section long enough to signal a new topic without sounding like the track ended."""
-
-    chunk_ms: int = 150  # between the pieces of one over-long sentence split at a comma
-    sentence_ms: int = 400
-    paragraph_ms: int = 800
-    point_ms: int = 1100
-    section_ms: int = 2000  # between sections in the whole-document file
-
-    def __post_init__(self) -> None:
-        for k, v in asdict(self).items():
-            if v < 0 or v > 60_000:
-                raise UsageError(f"pause {k.removesuffix('_ms')} must be between 0 and 60000 ms, got {v}")
 
 
 @dataclass(frozen=True)
@@ -95,6 +78,7 @@ class Job:
     spoken: str
     key: str
     engine: str
+    trim: bool = True  # cut the engine's silence around the clip (see Backend.trim_silence)
 
 
 @dataclass
@@ -149,7 +133,8 @@ def plan_jobs(sentences: list[Sentence], backend: Backend, settings: VoiceSettin
         for chunk in s.chunks:
             spoken = to_reading(chunk) if backend.needs_normalisation else chunk
             if is_speakable(spoken):
-                jobs.append(Job(i, spoken, chunk_key(identity, settings, spoken), backend.name))
+                key = chunk_key(identity, settings, spoken)
+                jobs.append(Job(i, spoken, key, backend.name, backend.trim_silence))
         plan.append(jobs)
     return plan
 
@@ -228,7 +213,7 @@ def build(
         # offline builds). A voice asked for by name never gets here: the CLI refuses it offline.
         opts = replace(opts, settings=replace(opts.settings, voice="", volume="+0%"))
     try:
-        sentences = split_document(doc, backend.max_chars)
+        sentences = split_document(doc, backend.max_chars, backend.clause_chunks)
         plan = plan_jobs(sentences, backend, opts.settings)
         out_dir = output_dir(path, doc, opts.out_root)
         fp = fingerprint(doc_text_of(doc), plan, opts)

@@ -121,7 +121,7 @@ def options_like(manifest: dict[str, Any] | None, out_root: Path, cache_dir: Pat
                 pitch=st.get("pitch", "+0Hz"),
                 volume=st.get("volume", "+0%"),
             ),
-            pauses=Pauses(**st.get("pauses", {})),
+            pauses=Pauses.from_dict(st.get("pauses", {})),
             study=StudyOptions(**st.get("study", {})),
             formats=tuple(f for f in FORMATS if f in files) or FORMATS,
             speed=float(st.get("speed", 1.0)),

@@ -19,9 +19,9 @@ _CLOSERS = "”’）》」』】〕\"')]"
 _SENTENCE = re.compile(
     rf"[^。！？；!?;…⋯]*(?:[。！？；!?;]+|[…⋯]+)[{re.escape(_CLOSERS)}]*|[^。！？；!?;…⋯]+"
 )
-# A clause ends at ，、：,: — except a colon or ASCII comma between two digits, which belongs to a
-# number (16：30, 10:30, 1,234,567) and must reach the reading normaliser in one piece.
-_MARK = r"(?:[，、]|(?<!\d)[：:,]|[：:,](?!\d))"
+# A clause ends at ，、；：,;: or a dash —— — except a colon or ASCII comma between two digits, which
+# belongs to a number (16：30, 10:30, 1,234,567) and must reach the reading normaliser in one piece.
+_MARK = r"(?:[，、；;]|——|(?<!\d)[：:,]|[：:,](?!\d))"
 _CLAUSE = re.compile(rf"(?:(?!{_MARK}).)*{_MARK}+|(?:(?!{_MARK}).)+", re.S)
 _SPACE = re.compile(r"\s+")
 
@@ -111,10 +111,14 @@ def _pack(pieces: list[str], limit: int) -> Iterator[str]:
         yield buf
 
 
-def chunk_sentence(text: str, max_chars: int) -> tuple[str, ...]:
-    """Pieces of text (whitespace removed), each at most max_chars; unspeakable bits merged or dropped."""
+def chunk_sentence(text: str, max_chars: int, by_clause: bool = False) -> tuple[str, ...]:
+    """Pieces of text (whitespace removed), each at most max_chars; unspeakable bits merged or dropped.
+
+    by_clause: every clause is a piece of its own (never packed with the next one). An engine whose
+    front end drops punctuation (the offline voice) would otherwise run a chunk's clauses together
+    without a breath; the assembler puts a pause that follows the mark between the pieces."""
     compact = _SPACE.sub("", text)
-    if len(compact) <= max_chars:
+    if len(compact) <= max_chars and not (by_clause and len(_CLAUSE.findall(compact)) > 1):
         return (compact,) if is_speakable(compact) else ()
     pieces: list[str] = []
     for clause in _CLAUSE.findall(compact):
@@ -128,7 +132,30 @@ def chunk_sentence(text: str, max_chars: int) -> tuple[str, ...]:
                 # A single "word" longer than the limit (a digit run, a long Latin token): no word
                 # boundary exists inside it, so the length limit wins.
                 pieces.extend(word[i : i + max_chars] for i in range(0, len(word), max_chars))
+    if by_clause:
+        return _merge_unspeakable(_pack_words(pieces, max_chars), max_chars)
     return _merge_unspeakable(list(_pack(pieces, max_chars)), max_chars)
+
+
+def _pack_words(pieces: list[str], limit: int) -> list[str]:
+    """Clause by clause: a piece that ends a clause closes its chunk; the words of an over-long clause
+    are packed up to the limit."""
+    out: list[str] = []
+    buf = ""
+    for p in pieces:
+        if buf and len(buf) + len(p) > limit:
+            out.append(buf)
+            buf = ""
+        buf += p
+        if _ENDS_CLAUSE.search(buf):
+            out.append(buf)
+            buf = ""
+    if buf:
+        out.append(buf)
+    return out
+
+
+_ENDS_CLAUSE = re.compile(rf"{_MARK}+$")
 
 
 def _merge_unspeakable(chunks: list[str], limit: int) -> tuple[str, ...]:
@@ -147,8 +174,9 @@ def _merge_unspeakable(chunks: list[str], limit: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def split_document(doc: Document, max_chars: int) -> list[Sentence]:
-    """All sentences of doc in reading order, with ids, boundaries, point numbers and chunks."""
+def split_document(doc: Document, max_chars: int, by_clause: bool = False) -> list[Sentence]:
+    """All sentences of doc in reading order, with ids, boundaries, point numbers and chunks (one per
+    clause with by_clause, see chunk_sentence)."""
     if max_chars < 1:
         raise ValueError("max_chars must be at least 1")
     out: list[Sentence] = []
@@ -163,7 +191,7 @@ def split_document(doc: Document, max_chars: int) -> list[Sentence]:
                 point = None
             first_in_para = True
             for text in split_sentences(para.text):
-                chunks = chunk_sentence(text, max_chars)
+                chunks = chunk_sentence(text, max_chars, by_clause)
                 if not chunks:
                     continue
                 if first_in_section:

@@ -84,7 +84,7 @@ def build_summary(
                 if n:
                     wav.add_silence(opts.pauses.point_ms)
                 start = wav.samples
-                say(wav, sentence_audio(plan[i], sentences[i].id, cache), opts.pauses.chunk_ms)
+                say(wav, sentence_audio(plan[i], sentences[i].id, cache), plan[i], opts.pauses)
                 placed.append((i, start, wav.samples))
             records.append((item, sec_start, wav.samples, placed))
         total = wav.samples

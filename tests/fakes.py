@@ -30,6 +30,8 @@ class FakeBackend:
     name = "fake"
     max_chars = 40
     needs_normalisation = False
+    clause_chunks = False
+    trim_silence = True
 
     def __init__(self, fail_after: int | None = None, interrupt_after: int | None = None) -> None:
         self.calls: list[str] = []

@@ -41,6 +41,12 @@ class Backend(Protocol):
     name: str  # "offline" | "edge"
     max_chars: int  # longest chunk the engine takes in one request
     needs_normalisation: bool  # True when the engine reads digits/Latin raw and needs them spelled out
+    # True when the engine says a chunk's punctuation as nothing (the offline voice): it gets one chunk
+    # per clause, and the pauses between them come from the pause settings.
+    clause_chunks: bool
+    # False when the engine's own padding is part of a natural onset: trimming it at a level threshold
+    # cuts the quiet starts of s, sh, x, c, q, f, h, p, t, k (measured on the offline voice).
+    trim_silence: bool
 
     def identity(self, settings: VoiceSettings) -> str:
         """Model/voice identity string; changes whenever the same text would sound different."""

@@ -138,6 +138,8 @@ def _preview(text: str, n: int = 12) -> str:
 class EdgeBackend:
     name = "edge"
     max_chars = 300  # far below edge-tts's 4096-byte split, which would cut Chinese mid-sentence
+    clause_chunks = False  # the service reads punctuation itself: whole sentences
+    trim_silence = True
     needs_normalisation = False  # the service reads digits, dates and Latin itself
     default_voice = DEFAULT_VOICE  # what the manifest records when no --voice is given
 

