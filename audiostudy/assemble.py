@@ -34,7 +34,7 @@ from .backends.offline import OfflineBackend
 from .cache import ClipCache
 from .chapters import Tags, cover_png, ffmetadata, tag_mp4
 from .errors import SynthesisError
-from .model import Boundary, Chapter, Document, PlacedSentence, Section, Sentence
+from .model import Boundary, Chapter, Document, PlacedClause, PlacedSentence, Section, Sentence
 from .names import safe_filename
 from .pauses import Pauses
 from .pipeline import (
@@ -46,6 +46,7 @@ from .pipeline import (
     remove_tree,
     text_sha256,
 )
+from .segment import display_pieces
 from .writers import LRCWriter, SRTWriter, VTTWriter, write_manifest
 
 
@@ -54,6 +55,7 @@ class _Placed:
     index: int  # into the sentence list
     start: int  # samples, in the section's raw (1x) timeline
     end: int
+    spans: list[tuple[int, int]]  # each clause of its first reading, same timeline
 
 
 @dataclass
@@ -90,12 +92,17 @@ def sentence_audio(jobs: list[Job], sentence_id: str, cache: ClipCache) -> list[
     return pcms
 
 
-def say(wav: WavAssembler, pcms: list[bytes], jobs: list[Job], pauses: Pauses) -> None:
-    """Append one sentence, clause by clause, with the pause each clause's mark asks for."""
+def say(wav: WavAssembler, pcms: list[bytes], jobs: list[Job], pauses: Pauses) -> list[tuple[int, int]]:
+    """Append one sentence, clause by clause, with the pause each clause's mark asks for. Returns
+    where each clause landed (samples)."""
+    spans = []
     for c, pcm in enumerate(pcms):
         if c:
             wav.add_silence(pauses.clause_pause_ms(jobs[c - 1].spoken))
+        start = wav.samples
         wav.add_pcm(pcm)
+        spans.append((start, wav.samples))
+    return spans
 
 
 def _stitch_section(
@@ -118,12 +125,12 @@ def _stitch_section(
                 wav.add_silence(_pause_ms(sentences[i].boundary, opts))
             start = wav.samples
             pcms = sentence_audio(jobs, sentences[i].id, cache)  # read once, however many repeats
-            for r in range(max(1, opts.study.repeat)):
-                if r:
-                    wav.add_silence(opts.pauses.sentence_ms)
+            spans = say(wav, pcms, jobs, opts.pauses)
+            for _ in range(1, max(1, opts.study.repeat)):
+                wav.add_silence(opts.pauses.sentence_ms)
                 say(wav, pcms, jobs, opts.pauses)
             end = wav.samples
-            placed.append(_Placed(i, start, end))
+            placed.append(_Placed(i, start, end, spans))
             if opts.study.shadow > 0:
                 # 跟读: room to repeat the sentence aloud, as long as one reading of it times the factor.
                 once_ms = (end - start) * 1000 // SAMPLE_RATE // max(1, opts.study.repeat)
@@ -382,7 +389,12 @@ def _assemble(
         )
         for p in sa.placed:
             s = sentences[p.index]
-            ps = PlacedSentence(s, ms(p.start), ms(p.end), ms(base + p.start), ms(base + p.end))
+            pieces = display_pieces(s.text, [j.display for j in plan[p.index]])
+            clauses = tuple(
+                PlacedClause(text, ms(base + a), ms(base + b))
+                for text, (a, b) in zip(pieces, p.spans, strict=True)
+            )
+            ps = PlacedSentence(s, ms(p.start), ms(p.end), ms(base + p.start), ms(base + p.end), clauses)
             placed_all.append(ps)
             sentence_records.append(
                 {
@@ -398,6 +410,9 @@ def _assemble(
                     "engine": "offline" if s.id in fallback_set else backend.name,
                     "voice": offline_voice if s.id in fallback_set else main_voice,
                     "chunks": [j.spoken for j in plan[p.index]],
+                    "clauses": [
+                        {"text": c.text, "start_ms": c.doc_start_ms, "end_ms": c.doc_end_ms} for c in clauses
+                    ],
                 }
             )
 

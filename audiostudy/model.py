@@ -85,6 +85,15 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class PlacedClause:
+    """One spoken piece of a sentence (a clause, for the offline voice) on the whole-document file."""
+
+    text: str  # as displayed: the piece of Sentence.text it reads
+    doc_start_ms: int
+    doc_end_ms: int
+
+
+@dataclass(frozen=True)
 class PlacedSentence:
     """A sentence placed on the timelines of its section file and of the whole-document file."""
 
@@ -93,6 +102,7 @@ class PlacedSentence:
     end_ms: int
     doc_start_ms: int  # in the whole-document file
     doc_end_ms: int
+    clauses: tuple[PlacedClause, ...] = ()  # its first reading, piece by piece
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class Job:
     key: str
     engine: str
     trim: bool = True  # cut the engine's silence around the clip (see Backend.trim_silence)
+    display: str = ""  # the chunk as written (before reading normalisation)
 
 
 @dataclass
@@ -134,7 +135,7 @@ def plan_jobs(sentences: list[Sentence], backend: Backend, settings: VoiceSettin
             spoken = to_reading(chunk) if backend.needs_normalisation else chunk
             if is_speakable(spoken):
                 key = chunk_key(identity, settings, spoken)
-                jobs.append(Job(i, spoken, key, backend.name, backend.trim_silence))
+                jobs.append(Job(i, spoken, key, backend.name, backend.trim_silence, chunk))
         plan.append(jobs)
     return plan
 

@@ -214,3 +214,20 @@ def split_document(doc: Document, max_chars: int, by_clause: bool = False) -> li
                 )
                 first_in_section = first_in_para = False
     return out
+
+
+def display_pieces(text: str, chunks: list[str]) -> list[str]:
+    """The pieces of text (as written, spaces kept) that the chunks read: chunks are text with its
+    whitespace removed, and possibly with unspeakable pieces left out."""
+    out: list[str] = []
+    pos = 0
+    for chunk in chunks:
+        start = pos
+        for ch in chunk:
+            while pos < len(text) and text[pos] != ch:
+                pos += 1
+            pos += 1
+        out.append(text[start:pos].strip())
+    if out:
+        out[-1] += text[pos:].rstrip()
+    return out

@@ -4,10 +4,12 @@ by attributes (the same shape openai-whisper uses)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TextIO
 
-from .model import PlacedSentence
+from .model import PlacedClause, PlacedSentence
 
 
 def format_timestamp(ms: int, decimal_marker: str = ".") -> str:
@@ -17,23 +19,76 @@ def format_timestamp(ms: int, decimal_marker: str = ".") -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}{decimal_marker}{ms:03d}"
 
 
+# Two lines of a phone or TV subtitle: about 18 Chinese characters each.
+CUE_MAX_CHARS = 36
+_CLAUSE_END = re.compile(r"(?<=[，、；：,;:—])(?![，、；：,;:—”’）》」』】])")
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+def _group(pieces: list[tuple[int, int, str]], limit: int) -> list[Cue]:
+    """Consecutive pieces joined while the text stays within limit."""
+    cues: list[Cue] = []
+    for a, b, t in pieces:
+        if cues and len(cues[-1].text) + len(t) <= limit:
+            cues[-1] = Cue(cues[-1].start_ms, b, cues[-1].text + t)
+        else:
+            cues.append(Cue(a, b, t))
+    return cues
+
+
+def _proportional(a: int, b: int, text: str, limit: int) -> list[tuple[int, int, str]]:
+    """text said between a and b, cut at clause marks (or every `limit` characters when a clause is
+    longer), each piece timed by its share of the characters."""
+    parts = [p for p in _CLAUSE_END.split(text) if p]
+    parts = [p[i : i + limit] for p in parts for i in range(0, len(p), limit)]
+    total = sum(len(p) for p in parts) or 1
+    out, pos = [], 0
+    for p in parts:
+        start = a + (b - a) * pos // total
+        pos += len(p)
+        out.append((start, a + (b - a) * pos // total, p))
+    return out
+
+
+def cues_of(placed: PlacedSentence, limit: int = CUE_MAX_CHARS) -> list[Cue]:
+    """A sentence's cues: one when it fits in two lines, else several cut at clause boundaries and
+    timed from its clause clips (or by characters inside a clip that holds several clauses)."""
+    text = " ".join(placed.sentence.text.split())  # a blank line would end the cue
+    if len(text) <= limit:
+        return [Cue(placed.doc_start_ms, placed.doc_end_ms, text)]
+    clauses = placed.clauses or (PlacedClause(text, placed.doc_start_ms, placed.doc_end_ms),)
+    pieces: list[tuple[int, int, str]] = []
+    for c in clauses:
+        t = " ".join(c.text.split())
+        if len(clauses) > 1 and len(t) <= limit:
+            pieces.append((c.doc_start_ms, c.doc_end_ms, t))
+        else:
+            pieces.extend(_proportional(c.doc_start_ms, c.doc_end_ms, t, limit))
+    return _group(pieces, limit)
+
+
 class SubtitlesWriter:
-    """One cue per sentence, timed on the whole-document file."""
+    """Cues of at most two lines, timed on the whole-document file (see cues_of)."""
 
     header = ""
     decimal_marker = ","
     numbered = True
 
-    def write(self, cues: Iterable[PlacedSentence], out: TextIO) -> None:
+    def write(self, sentences: Iterable[PlacedSentence], out: TextIO) -> None:
         out.write(self.header)
-        for i, p in enumerate(cues, start=1):
+        cues = (c for p in sentences for c in cues_of(p))
+        for i, c in enumerate(cues, start=1):
             if self.numbered:
                 out.write(f"{i}\n")
-            start = format_timestamp(p.doc_start_ms, self.decimal_marker)
-            end = format_timestamp(p.doc_end_ms, self.decimal_marker)
-            # A cue's text may not contain a blank line (it would end the cue).
-            text = " ".join(p.sentence.text.split())
-            out.write(f"{start} --> {end}\n{text}\n\n")
+            start = format_timestamp(c.start_ms, self.decimal_marker)
+            end = format_timestamp(c.end_ms, self.decimal_marker)
+            out.write(f"{start} --> {end}\n{c.text}\n\n")
 
 
 class SRTWriter(SubtitlesWriter):
@@ -52,10 +107,10 @@ class LRCWriter:
     def write(self, cues: Iterable[PlacedSentence], out: TextIO, title: str = "") -> None:
         if title:
             out.write(f"[ti:{title}]\n")
-        for p in cues:
-            minutes, rest = divmod(p.doc_start_ms, 60_000)
+        for c in (c for p in cues for c in cues_of(p)):
+            minutes, rest = divmod(c.start_ms, 60_000)
             # LRC has centisecond resolution; minutes may exceed 99 in long documents.
-            text = " ".join(p.sentence.text.split())
+            text = c.text
             out.write(f"[{minutes:02d}:{rest // 1000:02d}.{rest % 1000 // 10:02d}]{text}\n")
 
 
