@@ -76,3 +76,88 @@ def make_epub(path: Path, *, chapters: list[tuple[str, str, str, list[tuple[str,
     book.spine = (["cover"] if cover is not None else []) + ["nav", copyright_page, *items]
     epub.write_epub(str(path), book)
     return path
+
+
+# ---------------------------------------------------------------- PDF
+
+PDF_TITLE = "关于加强学习的通知"
+PDF_PARAS = [
+    "各单位：",
+    "为进一步加强学习，提高干部队伍的综合素质和履职能力，推动各项工作高质量发展，现将有关事项通知如下。",
+    "一、总体要求",
+    "坚持学以致用、用以促学、学用相长，把学习贯穿于工作的全过程和各方面，做到学习有计划、有检查、有总结，"
+    "切实把学习成果转化为推动工作的实际成效，努力建设学习型机关，营造比学赶超的浓厚氛围。",
+    "二、主要任务",
+    "（一）抓好集中学习。每月至少组织一次集中学习，由主要负责同志带头领学，其他同志围绕主题交流发言，"
+    "确保人人参与、个个发言，学习内容要紧扣中心工作，学习形式要灵活多样，学习效果要看得见、摸得着。",
+    "（二）抓好个人自学。每名干部都要制定个人学习计划，每天挤出时间读书看报，做好学习笔记，"
+    "每季度撰写一篇学习心得，年底进行评比表彰，对学习成绩突出的个人给予通报表扬。",
+    "三、工作要求",
+    "各单位要高度重视，加强组织领导，明确责任分工，确保各项任务落到实处，学习情况于每季度末报送办公室。",
+]
+PDF_HEADER = "学习资料汇编（内部资料）"
+PDF_FOOTER = "办公室印发"
+
+
+def make_pdf(path: Path, paragraphs: list[str] = PDF_PARAS, *, title: str = PDF_TITLE,
+             header: str = PDF_HEADER, footer: str = PDF_FOOTER, per_line: int = 28, lines_per_page: int = 12,
+             columns: int = 1, password: str | None = None, pages_repeat: int = 1) -> Path:
+    """A Chinese A4 PDF: running header and footer, '- n -' page numbers, a 2-character indent at the
+    start of each paragraph, lines broken at per_line characters, and few enough lines per page that
+    paragraphs run across pages. columns=2 sets two narrow columns side by side."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    encrypt = None
+    if password:
+        from reportlab.lib.pdfencrypt import StandardEncryption
+
+        encrypt = StandardEncryption(password, ownerPassword=password + "-owner")
+    c = canvas.Canvas(str(path), pagesize=A4, encrypt=encrypt)
+    width, height = A4
+    size = 12
+    lines: list[str] = []
+    for _ in range(pages_repeat):
+        for p in paragraphs:
+            text = "\u3000\u3000" + p
+            lines += [text[i : i + per_line] for i in range(0, len(text), per_line)]
+    col_w = per_line * size + 30
+    page = 0
+    while lines or page == 0:
+        page += 1
+        c.setFont("STSong-Light", 9)
+        c.drawCentredString(width / 2, height - 40, header)
+        c.drawCentredString(width / 2, 50, footer)
+        c.drawCentredString(width / 2, 30, f"- {page} -")
+        y = height - 90
+        if page == 1 and title:
+            c.setFont("STSong-Light", 18)
+            c.drawCentredString(width / 2, y, title)
+            y -= 40
+        c.setFont("STSong-Light", size)
+        for col in range(columns):
+            x = 60 + col * col_w
+            for k in range(lines_per_page):
+                if not lines:
+                    break
+                c.drawString(x, y - k * size * 1.8, lines.pop(0))
+        c.showPage()
+    c.save()
+    return path
+
+
+def make_scanned_pdf(path: Path) -> Path:
+    """A 'scan': one page holding only an image, no text layer."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+    import io
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.drawImage(ImageReader(io.BytesIO(tiny_png((240, 240, 240), 64))), 50, 50, 495, 742)
+    c.showPage()
+    c.save()
+    return path
