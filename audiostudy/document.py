@@ -56,7 +56,7 @@ def _build(src: Loaded, source: str) -> Document:
     if not src.text.strip():
         raise InputError(f"{name} is empty — give a document with some text in it")
     raw = list(src.lines) if src.lines is not None else _text_lines(src.text, src.markdown)
-    outline = build_outline(raw, src.markdown, src.title)
+    outline = build_outline(raw, src.markdown, src.known_title or src.title)
     # The file's own metadata (an EPUB's title and author, a page's date) comes first.
     keys = {k for k, _ in src.meta}
     doc = Document(

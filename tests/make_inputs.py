@@ -161,3 +161,42 @@ def make_scanned_pdf(path: Path) -> Path:
     c.showPage()
     c.save()
     return path
+
+
+# ---------------------------------------------------------------- web page
+
+WEB_TITLE = "深入学习 扎实工作"
+WEB_PARAS = [
+    "近日，全市召开学习交流会，各部门负责同志参加会议并作交流发言。",
+    "会议指出，学习是做好各项工作的基础，要坚持读原著、学原文、悟原理，把学习成果转化为工作实效。",
+    "会议强调，要以钉钉子精神抓好落实，一件事情接着一件事情办，一年接着一年干，确保各项任务按期完成。",
+    "会议要求，各部门要结合实际制定具体措施，明确时间表和路线图，定期检查督促，及时总结经验。",
+]
+
+
+def web_page(charset_meta: bool = True, title: str = WEB_TITLE) -> bytes:
+    """A GBK news page: menus, an ad and comments around the article, date in the metadata."""
+    head = '<meta http-equiv="Content-Type" content="text/html; charset=gbk">' if charset_meta else ""
+    p = [f"<p>{x}</p>" for x in WEB_PARAS]
+    paras = "\n".join([p[0], "<h2>一、提高认识</h2>", p[1], p[2], "<h2>二、狠抓落实</h2>", p[3]])
+    html = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head>{head}
+<title>{title}_新闻中心_示例网</title>
+<meta property="og:title" content="{title}">
+<meta property="article:published_time" content="2024-05-06T08:00:00+08:00">
+</head><body>
+<div id="nav" class="nav"><ul><li><a href="/">首页</a></li><li><a href="/news">新闻中心</a></li>
+<li><a href="/video">视频频道</a></li><li><a href="/about">关于我们</a></li></ul></div>
+<div class="ad banner">广告：限时特惠，点击立即购买优惠套餐！</div>
+<div class="main"><article>
+<h1>{title}</h1>
+<div class="info">2024-05-06 08:00 来源：示例网</div>
+{paras}
+</article></div>
+<div class="ad sidebar-ad">热门推荐：免费领取学习资料大礼包</div>
+<div id="comments" class="comments"><h3>网友评论</h3>
+<div class="comment"><p>网友甲：写得真好，学习了！</p></div>
+<div class="comment"><p>网友乙：支持，点赞！</p></div></div>
+<div class="footer"><p>版权所有 示例网 京ICP备12345678号</p><p><a href="/contact">联系我们</a></p></div>
+</body></html>"""
+    return html.encode("gbk")

@@ -77,20 +77,29 @@ def _gutter(lines: list[list[Char]], width: float) -> tuple[float, float] | None
         for x in seen:
             rows_cover[x] += 1
     limit = max(2, len(lines) // 10)  # a running head, a title or a wide table may cross it
-    best: tuple[int, int] | None = None
+    runs: list[tuple[int, int]] = []
+    lo, hi = int(width * 0.3), int(width * 0.7)
     start = None
-    for x in range(int(width * 0.3), int(width * 0.7) + 1):
-        empty = x < bins and rows_cover[x] <= limit
+    for x in range(lo, hi + 2):
+        empty = x <= hi and x < bins and rows_cover[x] <= limit
         if empty and start is None:
             start = x
-        if (not empty or x == int(width * 0.7)) and start is not None:
-            if best is None or x - start > best[1] - best[0]:
-                best = (start, x)
+        elif not empty and start is not None:
+            if x - start >= 6:
+                runs.append((start, x))
             start = None
-    if best is None or best[1] - best[0] < 6:
-        return None
-    both = sum(1 for ln in lines if ln[0]["x1"] <= best[0] + 1 and ln[-1]["x0"] >= best[1] - 1)
-    return (float(best[0]), float(best[1])) if both >= len(lines) * 0.3 else None
+    for a, b in sorted(runs, key=lambda r: r[0] - r[1]):  # widest first
+        if _columns_beside(lines, a, b):
+            return float(a), float(b)
+    return None
+
+
+def _columns_beside(lines: list[list[Char]], a: int, b: int) -> bool:
+    """Several rows start left of the band, some end right of it, side by side on the page (not one
+    block above the other). The last page's right column may hold a single line."""
+    left = [ln[0]["top"] for ln in lines if ln[0]["x1"] <= a + 1]
+    right = [ln[-1]["top"] for ln in lines if ln[-1]["x0"] >= b - 1]
+    return len(left) >= 3 and bool(right) and min(right) < max(left)
 
 
 def _row(line: list[Char], page: int, column: int) -> Row:

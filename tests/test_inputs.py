@@ -1,0 +1,183 @@
+"""EPUB, PDF and web pages: the outline found, the exact text read, and one clear error for bad input.
+
+Every input file is generated here: the EPUB with ebooklib, the PDFs with reportlab's built-in CID font
+STSong-Light, the web page encoded as GBK and served from 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import make_inputs as mk
+import pytest
+from fakes import FakeBackend
+from mutagen.mp4 import MP4
+from test_cli import assert_one_line_error, run
+
+from audiostudy.document import load, outline_lines
+from audiostudy.pipeline import BuildOptions, build
+from audiostudy.segment import split_document
+
+
+def read_aloud(doc) -> list[str]:
+    return [s.text for s in split_document(doc, 200)]
+
+
+def build_fake(src: str | Path, tmp: Path, formats=("mp3", "m4b")):
+    opts = BuildOptions(out_root=tmp / "audio", cache_dir=tmp / "cache", formats=formats)
+    return build(src, opts, backend=FakeBackend())
+
+
+# ---------------------------------------------------------------- EPUB
+
+
+def test_epub_outline_and_text(tmp_path):
+    doc = load(mk.make_epub(tmp_path / "book.epub"))
+    assert outline_lines(doc) == [
+        "学习之道  (117 字, 2 部分)",
+        "  [作者] 张三",
+        " 1. 第一章 学习的意义  [body, 76 字]",
+        "      1.1 一、为什么学  [23 字]",
+        "      1.2 二、学什么  [16 字]",
+        # No sub-entries in the TOC: the Chinese rules find 一是/二是 inside the chapter.
+        " 2. 第二章 学习的方法  [body, 41 字]",
+        "      2.1 一是读原文，悟原理  [10 字]",
+        "      2.2 二是联系实际，学以致用  [12 字]",
+    ]
+    # Cover, nav page and copyright page not read; footnote marker and note, alt text, pinyin dropped.
+    assert read_aloud(doc) == [
+        "第一章 学习的意义",
+        "学习是立身之本，也是成事之基。",
+        "我们要把学习当作一种责任。",
+        "一、为什么学",
+        "形势在变，任务在变，不学就会落后。",
+        "二、学什么",
+        "要学理论，也要学业务。",
+        "第二章 学习的方法",
+        "方法得当，事半功倍。",
+        "一是读原文，悟原理。",
+        "二是联系实际，学以致用。",
+    ]
+    assert doc.title == "学习之道" and doc.author == "张三" and doc.cover == mk.COVER
+
+
+def test_epub_title_author_cover_go_into_the_m4b(tmp_path):
+    r = build_fake(mk.make_epub(tmp_path / "book.epub"), tmp_path)
+    m4b = MP4(str(r.out_dir / "book.m4b"))
+    assert m4b["\xa9nam"] == ["学习之道"] and m4b["\xa9ART"] == ["张三"]
+    assert bytes(m4b["covr"][0]) == mk.COVER
+    assert [s["title"] for s in r.manifest["sections"]] == ["第一章 学习的意义", "第二章 学习的方法"]
+
+
+def _with_encryption(src: Path, dst: Path, algorithm: str) -> Path:
+    enc = (
+        '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+        'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData>'
+        f'<enc:EncryptionMethod Algorithm="{algorithm}"/>'
+        '<enc:CipherData><enc:CipherReference URI="EPUB/ch1.xhtml"/></enc:CipherData>'
+        "</enc:EncryptedData></encryption>"
+    )
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr("META-INF/encryption.xml", enc)
+    return dst
+
+
+def test_drm_epub_is_one_clear_error(tmp_path):
+    src = mk.make_epub(tmp_path / "plain.epub")
+    drm = _with_encryption(src, tmp_path / "drm.epub", "http://www.w3.org/2001/04/xmlenc#aes128-cbc")
+    out = tmp_path / "out"
+    res = run("build", str(drm), "--out", str(out), "--engine", "offline")
+    assert_one_line_error(res, "DRM-protected")
+    assert not out.exists()
+
+
+def test_font_obfuscation_is_not_drm(tmp_path):
+    src = mk.make_epub(tmp_path / "plain.epub")
+    book = _with_encryption(src, tmp_path / "fonts.epub", "http://www.idpf.org/2008/embedding")
+    assert read_aloud(load(book))[0] == "第一章 学习的意义"
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def test_pdf_paragraphs_across_lines_and_pages(tmp_path):
+    pdf = mk.make_pdf(tmp_path / "notice.pdf")
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as p:
+        assert len(p.pages) == 2
+        # The generated file really breaks a paragraph over the page: page 2 starts mid-paragraph.
+        assert p.pages[1].extract_text().splitlines()[1] == "学习效果要看得见、摸得着。"
+    doc = load(pdf)
+    assert doc.title == mk.PDF_TITLE
+    assert outline_lines(doc) == [
+        "关于加强学习的通知  (388 字, 4 部分)",
+        " 1. 开场  [opening, 53 字]",
+        " 2. 一、总体要求  [body, 98 字]",
+        " 3. 二、主要任务  [body, 182 字]",
+        "      3.1 （一）抓好集中学习  [95 字]",
+        "      3.2 （二）抓好个人自学  [81 字]",
+        " 4. 三、工作要求  [body, 55 字]",
+    ]
+    # Exactly the paragraphs written: no header, footer or page number, no line broken in two.
+    assert [p.text for s in doc.sections for p in s.paragraphs] == mk.PDF_PARAS
+
+
+def test_two_columns_are_read_one_after_the_other(tmp_path):
+    pdf = mk.make_pdf(tmp_path / "cols.pdf", columns=2, per_line=14, lines_per_page=10)
+    doc = load(pdf)
+    assert [p.text for s in doc.sections for p in s.paragraphs] == mk.PDF_PARAS
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda d: mk.make_pdf(d / "locked.pdf", password="secret"), "encrypted"),
+        (lambda d: mk.make_scanned_pdf(d / "scan.pdf"), "it is a scan"),
+        (lambda d: _bytes(d / "broken.pdf", b"%PDF-1.4 not really"), "not a readable PDF"),
+        (lambda d: _bytes(d / "broken.epub", b"PK not a zip"), "not a readable EPUB"),
+    ],
+)
+def test_bad_documents_are_one_clear_error(tmp_path, make, fragment):
+    src = make(tmp_path)
+    out = tmp_path / "out"
+    res = run("build", str(src), "--out", str(out), "--engine", "offline")
+    assert_one_line_error(res, fragment)
+    assert not out.exists()
+
+
+def _bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+# ---------------------------------------------------------------- outline on every format
+
+
+def test_outline_command_on_epub_pdf_and_html(tmp_path):
+    (tmp_path / "page.html").write_bytes(mk.web_page())
+    for src, first in [
+        (mk.make_epub(tmp_path / "book.epub"), "学习之道  (117 字, 2 部分)"),
+        (mk.make_pdf(tmp_path / "notice.pdf"), "关于加强学习的通知  (388 字, 4 部分)"),
+        (tmp_path / "page.html", "深入学习 扎实工作  (181 字, 3 部分)"),
+    ]:
+        res = run("outline", str(src), "--out", str(tmp_path / "audio"))
+        assert res.exit_code == 0, res.stderr
+        assert res.stdout.splitlines()[0] == first
+
+
+def test_folder_build_includes_the_new_formats(tmp_path):
+    from audiostudy.pipeline import build_any
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    mk.make_epub(docs / "book.epub")
+    mk.make_pdf(docs / "notice.pdf")
+    (docs / "page.html").write_bytes(mk.web_page())
+    opts = BuildOptions(out_root=tmp_path / "audio", cache_dir=tmp_path / "cache", formats=("mp3",))
+    results = build_any(str(docs), opts, backend=FakeBackend())
+    assert sorted(r.out_dir.name for r in results) == ["book", "notice", "page"]
