@@ -19,8 +19,8 @@ from . import __version__
 from .backends import Backend, VoiceSettings, get_backend
 from .cache import ClipCache, chunk_key
 from .document import load
-from .loaders import DOC_SUFFIXES, is_url
 from .errors import BatchError, EngineError, InputError, OutputError, SynthesisError, UsageError, os_reason
+from .loaders import DOC_SUFFIXES, is_url
 from .model import Document, Sentence
 from .names import safe_filename
 from .segment import is_speakable, split_document

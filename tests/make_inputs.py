@@ -14,7 +14,12 @@ def tiny_png(rgb: tuple[int, int, int] = (200, 30, 30), size: int = 8) -> bytes:
 
     rows = b"".join(b"\0" + bytes(rgb) * size for _ in range(size))
     ihdr = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 # ---------------------------------------------------------------- EPUB
@@ -36,8 +41,14 @@ CH2 = """<h1>第二章 学习的方法</h1>
 COPYRIGHT = """<p>书名：学习之道</p><p>ISBN 978-7-000-00000-0</p><p>版权所有 侵权必究</p>"""
 
 
-def make_epub(path: Path, *, chapters: list[tuple[str, str, str, list[tuple[str, str]]]] | None = None,
-              cover: bytes | None = COVER, title: str = "学习之道", author: str = "张三") -> Path:
+def make_epub(
+    path: Path,
+    *,
+    chapters: list[tuple[str, str, str, list[tuple[str, str]]]] | None = None,
+    cover: bytes | None = COVER,
+    title: str = "学习之道",
+    author: str = "张三",
+) -> Path:
     """chapters: (file name, TOC title, body XHTML, [(anchor, sub-entry title)]). Default: two
     chapters, the first with two sub-entries, plus a copyright page and the navigation page in the
     spine (neither listed in the TOC)."""
@@ -66,8 +77,12 @@ def make_epub(path: Path, *, chapters: list[tuple[str, str, str, list[tuple[str,
         book.add_item(item)
         items.append(item)
         if subs:
-            toc.append((epub.Section(toc_title, href=name),
-                        [epub.Link(f"{name}#{a}", t, f"{name}-{a}") for a, t in subs]))
+            toc.append(
+                (
+                    epub.Section(toc_title, href=name),
+                    [epub.Link(f"{name}#{a}", t, f"{name}-{a}") for a, t in subs],
+                )
+            )
         else:
             toc.append(epub.Link(name, toc_title, name))
     book.toc = toc
@@ -99,9 +114,19 @@ PDF_HEADER = "学习资料汇编（内部资料）"
 PDF_FOOTER = "办公室印发"
 
 
-def make_pdf(path: Path, paragraphs: list[str] = PDF_PARAS, *, title: str = PDF_TITLE,
-             header: str = PDF_HEADER, footer: str = PDF_FOOTER, per_line: int = 28, lines_per_page: int = 12,
-             columns: int = 1, password: str | None = None, pages_repeat: int = 1) -> Path:
+def make_pdf(
+    path: Path,
+    paragraphs: list[str] = PDF_PARAS,
+    *,
+    title: str = PDF_TITLE,
+    header: str = PDF_HEADER,
+    footer: str = PDF_FOOTER,
+    per_line: int = 28,
+    lines_per_page: int = 12,
+    columns: int = 1,
+    password: str | None = None,
+    pages_repeat: int = 1,
+) -> Path:
     """A Chinese A4 PDF: running header and footer, '- n -' page numbers, a 2-character indent at the
     start of each paragraph, lines broken at per_line characters, and few enough lines per page that
     paragraphs run across pages. columns=2 sets two narrow columns side by side."""
@@ -151,10 +176,11 @@ def make_pdf(path: Path, paragraphs: list[str] = PDF_PARAS, *, title: str = PDF_
 
 def make_scanned_pdf(path: Path) -> Path:
     """A 'scan': one page holding only an image, no text layer."""
+    import io
+
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
-    import io
 
     c = canvas.Canvas(str(path), pagesize=A4)
     c.drawImage(ImageReader(io.BytesIO(tiny_png((240, 240, 240), 64))), 50, 50, 495, 742)

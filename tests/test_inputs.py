@@ -181,3 +181,144 @@ def test_folder_build_includes_the_new_formats(tmp_path):
     opts = BuildOptions(out_root=tmp_path / "audio", cache_dir=tmp_path / "cache", formats=("mp3",))
     results = build_any(str(docs), opts, backend=FakeBackend())
     assert sorted(r.out_dir.name for r in results) == ["book", "notice", "page"]
+
+
+# ---------------------------------------------------------------- web pages
+
+
+@pytest.fixture
+def server():
+    """127.0.0.1: /news/2024/0506.html (GBK, charset only in the header), /missing (404), /slow (answers
+    after 3 s), /huge (says 50 MB), /endless (50 MB without a length), /notice.pdf."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pdf_bytes: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.path == "/news/2024/0506.html":
+                self._send(mk.web_page(charset_meta=False), "text/html; charset=GBK")
+            elif self.path == "/notice.pdf":
+                self._send(pdf_bytes["pdf"], "application/pdf")
+            elif self.path == "/slow":
+                time.sleep(3)
+                self._send(b"<html></html>", "text/html")
+            elif self.path in ("/huge", "/endless"):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                if self.path == "/huge":
+                    self.send_header("Content-Length", str(50 * 1024 * 1024))
+                self.end_headers()
+                try:
+                    for _ in range(50):
+                        self.wfile.write(b"<p>" + b"x" * (1024 * 1024) + b"</p>")
+                except OSError:
+                    pass  # the client hung up, as it should
+            else:
+                self.send_error(404, "Not Found")
+
+        def _send(self, body: bytes, ctype: str):
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request, client_address):
+            pass  # a client that gave up (timeout, size limit) is expected here
+
+    httpd = Server(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield base, pdf_bytes
+    httpd.shutdown()
+    httpd.server_close()
+
+
+WEB_READ = [
+    mk.WEB_PARAS[0],
+    "一、提高认识",
+    mk.WEB_PARAS[1],
+    mk.WEB_PARAS[2],
+    "二、狠抓落实",
+    mk.WEB_PARAS[3],
+]
+CHROME = ["首页", "新闻中心", "广告", "热门推荐", "网友", "版权所有", "联系我们", "来源", "2024"]
+
+
+def test_gbk_page_from_a_url(server, tmp_path):
+    base, _ = server
+    url = f"{base}/news/2024/0506.html"
+    doc = load(url)
+    assert doc.title == mk.WEB_TITLE and dict(doc.meta)["日期"] == "2024-05-06"
+    assert outline_lines(doc) == [
+        "深入学习 扎实工作  (181 字, 3 部分)",
+        "  [日期] 2024-05-06",
+        " 1. 开场  [opening, 31 字]",
+        " 2. 一、提高认识  [body, 100 字]",
+        " 3. 二、狠抓落实  [body, 50 字]",
+    ]
+    said = read_aloud(doc)
+    assert [p.text for s in doc.sections for p in s.paragraphs] == WEB_READ
+    assert not [c for c in CHROME if any(c in s for s in said)]
+    # Built: into a folder named after the page's title, the address in the manifest.
+    r = build_fake(url, tmp_path, formats=("mp3",))
+    assert r.out_dir == tmp_path / "audio" / "深入学习 扎实工作"
+    manifest = json.loads((r.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["url"] == url and manifest["source"] == url
+
+
+def test_saved_html_file_uses_its_meta_charset(tmp_path):
+    page = tmp_path / "saved.html"
+    page.write_bytes(mk.web_page(charset_meta=True))
+    doc = load(page)
+    assert doc.encoding == "gb18030"
+    assert [p.text for s in doc.sections for p in s.paragraphs] == WEB_READ
+
+
+def test_pdf_behind_an_address(server, tmp_path):
+    base, files = server
+    files["pdf"] = mk.make_pdf(tmp_path / "notice.pdf").read_bytes()
+    doc = load(f"{base}/notice.pdf")
+    assert [p.text for s in doc.sections for p in s.paragraphs] == mk.PDF_PARAS
+    assert doc.url == f"{base}/notice.pdf"
+
+
+@pytest.mark.parametrize(
+    ("path", "fragment"),
+    [
+        ("/missing", "answered 404"),
+        ("/slow", "timed out"),
+        ("/huge", "over the 20 MB limit"),
+        ("/endless", "larger than the 20 MB limit"),
+    ],
+)
+def test_bad_addresses_are_one_clear_error(server, tmp_path, monkeypatch, path, fragment):
+    monkeypatch.setenv("AUDIOSTUDY_FETCH_TIMEOUT", "1")
+    base, _ = server
+    out = tmp_path / "out"
+    res = run("build", base + path, "--out", str(out), "--engine", "offline")
+    assert_one_line_error(res, fragment)
+    assert not out.exists()
+
+
+def test_url_folder_name_stays_inside_out(tmp_path):
+    from audiostudy.model import Document
+    from audiostudy.pipeline import output_dir
+
+    out = tmp_path / "audio"
+    for title, url, name in [
+        ("../../etc", "https://example.org/a", "_.._etc"),
+        ("", "https://example.org/news/2024/../%2e%2e/ok-page.html", "ok-page"),
+        ("", "https://example.org/", "example.org"),
+    ]:
+        got = output_dir(url, Document(title=title, sections=()), out)
+        assert got.parent == out and got.name == name

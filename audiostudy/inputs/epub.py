@@ -71,7 +71,9 @@ def _refuse_drm(path: Path) -> None:
                 raise InputError(_drm(path))
             if "META-INF/encryption.xml" in names:
                 root = etree.fromstring(zf.read("META-INF/encryption.xml"))
-                algorithms = {str(el.get("Algorithm")) for el in root.iter() if _tag(el) == "EncryptionMethod"}
+                algorithms = {
+                    str(el.get("Algorithm")) for el in root.iter() if _tag(el) == "EncryptionMethod"
+                }
                 if algorithms - _FONT_OBFUSCATION:
                     raise InputError(_drm(path))
     except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError) as exc:

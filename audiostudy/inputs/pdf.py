@@ -72,7 +72,9 @@ def _read_rows(path: Path) -> tuple[list[list[Row]], str, str]:
 
 def _meta_text(value: object) -> str:
     if isinstance(value, bytes):
-        value = value.decode("utf-16" if value.startswith((b"\xfe\xff", b"\xff\xfe")) else "latin-1", "replace")
+        value = value.decode(
+            "utf-16" if value.startswith((b"\xfe\xff", b"\xff\xfe")) else "latin-1", "replace"
+        )
     text = clean_text(str(value)) if value else ""
     return "" if text.lower() in ("anonymous", "unknown", "unspecified") else text
 
@@ -144,8 +146,9 @@ def _pitch(rows: list[Row]) -> float:
     return statistics.median(steps) if steps else 0.0
 
 
-def _breaks(prev: Row, r: Row, margins: dict[tuple[int, int], tuple[float, float]], pitch: float,
-            body: float) -> bool:
+def _breaks(
+    prev: Row, r: Row, margins: dict[tuple[int, int], tuple[float, float]], pitch: float, body: float
+) -> bool:
     """Whether r starts a new paragraph rather than continuing prev's."""
     left, _ = margins[(r.page, r.column)]
     _, right = margins[(prev.page, prev.column)]

@@ -71,7 +71,7 @@ def _gutter(lines: list[list[Char]], width: float) -> tuple[float, float] | None
     bins = int(width) + 1
     rows_cover = [0] * bins
     for line in lines:
-        seen = set()
+        seen: set[int] = set()
         for c in line:
             seen.update(range(max(0, int(c["x0"])), min(bins, int(c["x1"]) + 1)))
         for x in seen:

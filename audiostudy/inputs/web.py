@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import tempfile
 import time
 import urllib.error
@@ -80,10 +79,10 @@ def fetch(url: str) -> tuple[bytes, str, str]:
             return b"".join(chunks), resp.headers.get("Content-Type", ""), resp.geturl()
     except urllib.error.HTTPError as exc:
         raise InputError(f"{url}: the server answered {exc.code} {exc.reason}") from exc
-    except (TimeoutError, socket.timeout) as exc:
+    except TimeoutError as exc:
         raise InputError(f"{url}: no complete answer within {timeout:g} s (timed out)") from exc
     except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError | socket.timeout):
+        if isinstance(exc.reason, TimeoutError):
             raise InputError(f"{url}: no answer within {timeout:g} s (timed out)") from exc
         raise InputError(f"{url}: cannot fetch ({exc.reason})") from exc
     except (OSError, ValueError) as exc:  # connection reset, a malformed address
@@ -124,8 +123,13 @@ def from_html(data: bytes, charset: str | None, name: str, url: str, fallback_ti
     # Strip the XML declaration: lxml refuses a str that still says which bytes it came from.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     xml = trafilatura.extract(
-        text, url=url or None, output_format="xml", include_comments=False, include_tables=True,
-        include_images=False, with_metadata=True,
+        text,
+        url=url or None,
+        output_format="xml",
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        with_metadata=True,
     )
     if not xml:
         raise InputError(f"{name}: no article text found on the page (only menus and links?)")
@@ -144,7 +148,9 @@ def _lines(root: etree._Element, title: str) -> list[RawLine]:
     if main is None:
         return []
     heads = [e for e in main.iter("head")]
-    levels = sorted({int((e.get("rend") or "h2")[1:] or 2) for e in heads if (e.get("rend") or "h2")[1:].isdigit()})
+    levels = sorted(
+        {int((e.get("rend") or "h2")[1:] or 2) for e in heads if (e.get("rend") or "h2")[1:].isdigit()}
+    )
     out: list[RawLine] = []
     for el in main.iter("head", "p", "item", "quote", "cell"):
         if el.tag in ("p", "quote") and any(a.tag in ("item", "cell", "quote") for a in el.iterancestors()):
@@ -168,7 +174,12 @@ def _strip_datelines(lines: list[RawLine]) -> list[RawLine]:
     the end ("责任编辑：…"); they are the page's bookkeeping, not the article."""
 
     def bookkeeping(x: RawLine) -> bool:
-        return x.style_level is None and len(x.text) <= 60 and "。" not in x.text and bool(_DATELINE.search(x.text))
+        return (
+            x.style_level is None
+            and len(x.text) <= 60
+            and "。" not in x.text
+            and bool(_DATELINE.search(x.text))
+        )
 
     head = 0
     while head < min(3, len(lines)) and bookkeeping(lines[head]):

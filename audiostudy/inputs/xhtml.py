@@ -15,16 +15,23 @@ from lxml import etree, html
 from audiostudy.inputs.base import clean_text
 
 _OPS = "{http://www.idpf.org/2007/ops}type"
+# Block elements end a paragraph.
 BLOCKS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre section article header footer aside "
-    "table tr td th caption figure figcaption body hr br main".split()
+    {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "section", "article", "main"}
+    | {"header", "footer", "aside", "table", "tr", "td", "th", "caption", "figure", "figcaption", "body"}
+    | {"hr", "br", "h1", "h2", "h3", "h4", "h5", "h6"}
 )
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
-_SKIP_TAGS = frozenset("script style head img svg math rt rp nav audio video object iframe title".split())
+_SKIP_TAGS = frozenset(
+    {"script", "style", "head", "title", "img", "svg", "math", "rt", "rp", "nav", "audio", "video", "object"}
+    | {"iframe"}
+)
 _NOTE_TYPES = re.compile(r"\b(noteref|footnotes?|endnotes?|rearnotes?|pagebreak|annoref)\b")
 _NOTE_ROLES = re.compile(r"\bdoc-(noteref|footnote|endnotes?|pagebreak|backlink)\b")
 # What a footnote marker looks like: [1], (2), ①, *, 注1 — short, no words.
-_MARKER = re.compile(r"^\s*[\[\(（【〔]?\s*(?:\d{1,3}|[*†‡§]+|[\u2460-\u2473\u3251-\u325f]|注\s*\d*)\s*[\]\)）】〕]?\s*$")
+_MARKER = re.compile(
+    r"^\s*[\[\(（【〔]?\s*(?:\d{1,3}|[*†‡§]+|[\u2460-\u2473\u3251-\u325f]|注\s*\d*)\s*[\]\)）】〕]?\s*$"
+)
 
 
 @dataclass(frozen=True)
