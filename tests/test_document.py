@@ -252,7 +252,8 @@ def test_docx_with_heading_styles(tmp_path: Path) -> None:
     assert doc.encoding == "docx"
     assert outline(doc) == [
         ("开场", SectionKind.OPENING, []),
-        ("加强理论学习", SectionKind.BODY, []),
+        # A heading without sub-headings: the Chinese rules find its points (as in an EPUB chapter).
+        ("加强理论学习", SectionKind.BODY, ["一是原原本本学", "二是联系实际学"]),
         ("狠抓工作落实", SectionKind.BODY, ["压实责任", "强化督查"]),
         ("结束语", SectionKind.CLOSING, []),
     ]
