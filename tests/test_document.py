@@ -282,7 +282,7 @@ def test_utf8_bom_and_crlf(tmp_path: Path) -> None:
     assert doc.sections[0].paragraphs[0].text == "同志们："
 
 
-@pytest.mark.parametrize("suffix", [".pdf", ".png", ".doc"])
+@pytest.mark.parametrize("suffix", [".odt", ".png", ".doc"])
 def test_unsupported_extension(tmp_path: Path, suffix: str) -> None:
     f = tmp_path / f"x{suffix}"
     f.write_bytes(b"%PDF-1.4 whatever")
