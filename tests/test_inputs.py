@@ -266,6 +266,8 @@ def test_gbk_page_from_a_url(server, tmp_path):
         " 2. 一、提高认识  [body, 100 字]",
         " 3. 二、狠抓落实  [body, 50 字]",
     ]
+    res = run("outline", url, "--out", str(tmp_path / "audio"))
+    assert res.exit_code == 0 and res.stdout.splitlines()[:5] == outline_lines(doc)
     said = read_aloud(doc)
     assert [p.text for s in doc.sections for p in s.paragraphs] == WEB_READ
     assert not [c for c in CHROME if any(c in s for s in said)]
