@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from audiostudy.errors import InputError
-from audiostudy.inputs.base import Loaded, RawLine
+from audiostudy.inputs.base import Loaded, RawLine, is_url
 from audiostudy.inputs.decode import decode_bytes
 
 __all__ = ["Loaded", "RawLine", "load_source", "decode_bytes", "is_url", "SUPPORTED", "DOC_SUFFIXES"]
@@ -32,10 +32,6 @@ FORMATS: dict[str, str] = {
 }
 # Everything a folder build picks up.
 DOC_SUFFIXES = (".txt", ".md", ".markdown", ".docx", *FORMATS)
-
-def is_url(path: str | Path) -> bool:
-    return isinstance(path, str) and re.match(r"(?i)^https?://", path) is not None
-
 
 def _reader(suffix: str) -> Callable[[Path], Loaded]:
     module, _, name = FORMATS[suffix].partition(":")

@@ -13,13 +13,13 @@ import shutil
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
 
 from . import __version__
 from .backends import Backend, VoiceSettings, get_backend
 from .cache import ClipCache, chunk_key
 from .document import load
 from .errors import BatchError, EngineError, InputError, OutputError, SynthesisError, UsageError, os_reason
+from .inputs.base import url_stem
 from .loaders import DOC_SUFFIXES, is_url
 from .model import Document, Sentence
 from .names import safe_filename
@@ -141,16 +141,10 @@ def output_dir(path: str | Path, doc: Document, out_root: Path) -> Path:
     if str(path) == "-":
         stem = doc.title
     elif is_url(path):
-        stem = doc.title or _url_stem(str(path))
+        stem = doc.title or url_stem(str(path))
     else:
         stem = Path(path).stem
     return out_root / safe_filename(stem, fallback="document")
-
-
-def _url_stem(url: str) -> str:
-    parts = urlsplit(url)
-    last = next((p for p in reversed(unquote(parts.path).split("/")) if p.strip(" .")), "")
-    return Path(last).stem or parts.hostname or "page"
 
 
 def plan_jobs(sentences: list[Sentence], backend: Backend, settings: VoiceSettings) -> list[list[Job]]:

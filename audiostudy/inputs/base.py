@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -62,3 +64,14 @@ def clean_text(s: str) -> str:
 
 def is_cjk(ch: str) -> bool:
     return bool(ch) and re.match(f"[{_CJK}]", ch) is not None
+
+
+def is_url(path: object) -> bool:
+    return isinstance(path, str) and re.match(r"(?i)^https?://", path) is not None
+
+
+def url_stem(url: str) -> str:
+    """A name for what an address points to: its last path part without extension, else the host."""
+    parts = urlsplit(url)
+    last = next((p for p in reversed(unquote(parts.path).split("/")) if p.strip(" .")), "")
+    return PurePosixPath(last).stem or parts.hostname or "page"

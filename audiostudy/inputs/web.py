@@ -20,7 +20,7 @@ from lxml import etree
 
 from audiostudy import __version__
 from audiostudy.errors import InputError
-from audiostudy.inputs.base import Loaded, RawLine, clean_text, structured
+from audiostudy.inputs.base import Loaded, RawLine, clean_text, structured, url_stem
 from audiostudy.inputs.decode import decode_bytes
 
 TIMEOUT_S = 30.0
@@ -40,13 +40,13 @@ def limits() -> tuple[float, int]:
 
 
 def load_url(url: str) -> Loaded:
-    data, ctype, final = fetch(url)
+    data, ctype = fetch(url)
     kind = ctype.split(";")[0].strip().lower()
     suffix = {"application/pdf": ".pdf", "application/epub+zip": ".epub"}.get(kind)
     if suffix:
         return _load_download(data, suffix, url)
     charset = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", ctype, re.IGNORECASE)
-    return from_html(data, charset.group(1) if charset else None, url, final)
+    return from_html(data, charset.group(1) if charset else None, url, url, fallback_title=url_stem(url))
 
 
 def load_html_file(path: Path) -> Loaded:
@@ -57,8 +57,8 @@ def load_html_file(path: Path) -> Loaded:
     return from_html(data, None, str(path), "", fallback_title=path.stem)
 
 
-def fetch(url: str) -> tuple[bytes, str, str]:
-    """(body, content type, final address). Everything that goes wrong is one InputError."""
+def fetch(url: str) -> tuple[bytes, str]:
+    """(body, content type). Everything that goes wrong is one InputError."""
     timeout, max_bytes = limits()
     mb = max_bytes / 1024 / 1024
     request = urllib.request.Request(url, headers={"User-Agent": f"audiostudy/{__version__}"})
@@ -76,7 +76,7 @@ def fetch(url: str) -> tuple[bytes, str, str]:
                 if time.monotonic() > deadline:
                     raise TimeoutError
                 chunks.append(chunk)
-            return b"".join(chunks), resp.headers.get("Content-Type", ""), resp.geturl()
+            return b"".join(chunks), resp.headers.get("Content-Type", "")
     except urllib.error.HTTPError as exc:
         raise InputError(f"{url}: the server answered {exc.code} {exc.reason}") from exc
     except TimeoutError as exc:
@@ -92,14 +92,14 @@ def fetch(url: str) -> tuple[bytes, str, str]:
 def _load_download(data: bytes, suffix: str, url: str) -> Loaded:
     from dataclasses import replace
 
-    from audiostudy.loaders import FORMATS
+    from audiostudy.inputs.epub import load_epub
+    from audiostudy.inputs.pdf import load_pdf
 
-    module, _, name = FORMATS[suffix].partition(":")
     with tempfile.TemporaryDirectory(prefix="audiostudy-") as tmp:
         path = Path(tmp) / f"download{suffix}"
         path.write_bytes(data)
-        loaded: Loaded = getattr(__import__(module, fromlist=[name]), name)(path)
-    return replace(loaded, url=url, title=loaded.known_title or url.rstrip("/").rsplit("/", 1)[-1])
+        loaded = load_pdf(path) if suffix == ".pdf" else load_epub(path)
+    return replace(loaded, url=url, title=url_stem(url))
 
 
 def decode_html(data: bytes, header_charset: str | None, name: str) -> tuple[str, str]:
