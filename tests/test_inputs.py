@@ -33,8 +33,29 @@ def build_fake(src: str | Path, tmp: Path, formats=("mp3", "m4b")):
 # ---------------------------------------------------------------- EPUB
 
 
-def test_epub_outline_and_text(tmp_path):
-    doc = load(mk.make_epub(tmp_path / "book.epub"))
+def _without_nav(src: Path, dst: Path) -> Path:
+    """An EPUB 2 style book: the same, with only the NCX as its table of contents."""
+    import re
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.endswith("nav.xhtml"):
+                continue
+            if item.filename.endswith(".opf"):
+                opf = re.sub(r"<item [^>]*nav\.xhtml[^>]*/>", "", data.decode("utf-8"))
+                data = re.sub(r'<itemref idref="nav"[^>]*/>', "", opf).encode("utf-8")
+            zout.writestr(item, data)
+    return dst
+
+
+@pytest.mark.parametrize("toc", ["nav", "ncx"])
+def test_epub_outline_and_text(tmp_path, toc):
+    book = mk.make_epub(tmp_path / "book.epub")
+    if toc == "ncx":
+        book = _without_nav(book, tmp_path / "ncx.epub")
+        assert not any(n.endswith("nav.xhtml") for n in zipfile.ZipFile(book).namelist())
+    doc = load(book)
     assert outline_lines(doc) == [
         "学习之道  (117 字, 2 部分)",
         "  [作者] 张三",
