@@ -299,7 +299,12 @@ def _assemble(
         target = out_dir / sa.file
         if old_sections.get(sa.file) == sa.fingerprint and target.is_file():
             return  # same audio as the file already there: keep it, skip the encode
-        tags = Tags(title=sa.section.title, album=doc.title, track=(k + 1, len(sections)))
+        tags = Tags(
+            title=sa.section.title,
+            album=doc.title,
+            artist=doc.author or "audiostudy",
+            track=(k + 1, len(sections)),
+        )
         meta = work / f"{k:03d}.ffmeta"
         meta.write_text(ffmetadata(point_chapters(sa, 0), tags), encoding="utf-8")
         with atomic_path(target) as tmp:
@@ -318,7 +323,9 @@ def _assemble(
             parts.append(silence)
         parts.append(sa.wav)
     inputs = concat_inputs(work / "concat.txt", parts)
-    doc_tags = Tags(title=doc.title, album=doc.title, cover_png=cover_png(doc.title))
+    # The book's own cover when it has one (an EPUB), else a plain one made from the title.
+    cover = doc.cover if _is_image(doc.cover) else cover_png(doc.title)
+    doc_tags = Tags(title=doc.title, album=doc.title, artist=doc.author or "audiostudy", cover=cover)
     meta = work / "chapters.ffmeta"
     meta.write_text(ffmetadata(doc_chapters, doc_tags), encoding="utf-8")
 
@@ -430,6 +437,7 @@ def _assemble(
         "audiostudy": __version__,
         "title": doc.title,
         "source": doc.source,
+        "url": doc.url or None,
         "source_sha256": text_sha256(doc),
         "encoding": doc.encoding,
         "meta": dict(doc.meta),
@@ -472,3 +480,8 @@ def _assemble(
     with atomic_path(out_dir / "manifest.json") as tmp, tmp.open("w", encoding="utf-8") as f:
         write_manifest(manifest, f)
     return manifest
+
+
+def _is_image(data: bytes | None) -> bool:
+    """Only JPEG and PNG go into an MP4 cover atom."""
+    return bool(data) and (data or b"").startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"))

@@ -26,7 +26,7 @@ class Tags:
     artist: str = "audiostudy"
     track: tuple[int, int] | None = None  # (number, total)
     genre: str = "Speech"
-    cover_png: bytes | None = None
+    cover: bytes | None = None  # PNG or JPEG bytes
 
 
 def _escape_ffmeta(s: str) -> str:
@@ -68,8 +68,10 @@ def tag_mp4(path: Path, tags: Tags) -> None:
     mp4["\xa9ART"] = [tags.artist]
     mp4["\xa9gen"] = [tags.genre]
     mp4["stik"] = [2]  # 2 = audiobook: podcast/book apps list the file as such
-    if tags.cover_png:
-        mp4["covr"] = [MP4Cover(tags.cover_png, imageformat=MP4Cover.FORMAT_PNG)]
+    if tags.cover:
+        jpeg = tags.cover.startswith(b"\xff\xd8\xff")
+        kind = MP4Cover.FORMAT_JPEG if jpeg else MP4Cover.FORMAT_PNG
+        mp4["covr"] = [MP4Cover(tags.cover, imageformat=kind)]
     mp4.save()
 
 

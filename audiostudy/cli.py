@@ -34,9 +34,16 @@ app.add_typer(cache_app, name="cache")
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
 
-Doc = Annotated[str, typer.Argument(help="Document: a .txt, .md or .docx file, or - for stdin.")]
+Doc = Annotated[
+    str,
+    typer.Argument(help="Document: a .txt, .md, .docx, .epub, .pdf or .html file, an http(s) address, or -."),
+]
 Docs = Annotated[
-    str, typer.Argument(help="Document: a .txt, .md or .docx file, a folder of them, or - for stdin.")
+    str,
+    typer.Argument(
+        help="Document: a .txt, .md, .docx, .epub, .pdf or .html file, a folder of them, "
+        "an http(s) address, or - for stdin."
+    ),
 ]
 OutRoot = Annotated[Path, typer.Option("--out", "-o", help="Output root; files go to OUT/<document-stem>/.")]
 CacheDir = Annotated[

@@ -34,7 +34,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def load(path: str | Path) -> Document:
-    """Read a .txt/.md/.docx file (or stdin for "-") into a Document."""
+    """Read a document file, a web address, or stdin for "-" into a Document."""
     src = load_source(path)
     return _build(src, source=str(path))
 
@@ -56,13 +56,17 @@ def _build(src: Loaded, source: str) -> Document:
     if not src.text.strip():
         raise InputError(f"{name} is empty — give a document with some text in it")
     raw = list(src.lines) if src.lines is not None else _text_lines(src.text, src.markdown)
-    outline = build_outline(raw, src.markdown, src.title)
+    outline = build_outline(raw, src.markdown, src.known_title or src.title)
+    # The file's own metadata (an EPUB's title and author, a page's date) comes first.
+    keys = {k for k, _ in src.meta}
     doc = Document(
-        title=outline.title or src.title,
+        title=src.known_title or outline.title or src.title,
         sections=outline.sections,
         source=source,
         encoding=src.encoding,
-        meta=outline.meta,
+        meta=src.meta + tuple((k, v) for k, v in outline.meta if k not in keys),
+        cover=src.cover,
+        url=src.url,
     )
     if not any(is_speakable(p.text) for s in doc.sections for p in s.paragraphs):
         raise InputError(f"{name} has nothing to read aloud — it needs Chinese text, letters or digits")

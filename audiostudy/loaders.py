@@ -1,41 +1,42 @@
 """Turn a path (or stdin) into decoded lines, each optionally tagged with a heading level.
 
 Kept apart from structure detection so that parse() can work on plain text from any source and the
-file-format concerns (encodings, .docx styles) stay in one place.
+file-format concerns (encodings, .docx styles) stay in one place. EPUB, PDF and web pages have their
+own modules under audiostudy/inputs/, chosen by suffix (or by an http(s) address) from FORMATS.
 """
 
 from __future__ import annotations
 
-import codecs
-import logging
+import importlib
 import re
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from audiostudy.errors import InputError
+from audiostudy.inputs.base import Loaded, RawLine, is_url
+from audiostudy.inputs.decode import decode_bytes
+
+__all__ = ["Loaded", "RawLine", "load_source", "decode_bytes", "is_url", "SUPPORTED", "DOC_SUFFIXES"]
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text", "")
-SUPPORTED = ".txt, .md, .docx or - for stdin"
+SUPPORTED = ".txt, .md, .docx, .epub, .pdf, .html, a web address, or - for stdin"
+# Formats with their own module: suffix -> "module:function" taking a Path, returning a Loaded.
+# Imported only when used, so reading a .txt never loads a PDF or EPUB library.
+FORMATS: dict[str, str] = {
+    ".epub": "audiostudy.inputs.epub:load_epub",
+    ".pdf": "audiostudy.inputs.pdf:load_pdf",
+    ".html": "audiostudy.inputs.web:load_html_file",
+    ".htm": "audiostudy.inputs.web:load_html_file",
+    ".xhtml": "audiostudy.inputs.web:load_html_file",
+}
+# Everything a folder build picks up.
+DOC_SUFFIXES = (".txt", ".md", ".markdown", ".docx", *FORMATS)
 
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RawLine:
-    text: str
-    # Heading level from the file format itself (Word "Heading 2" -> 2); None for body text.
-    # Level 0 marks a Word "Title" paragraph.
-    style_level: int | None = None
-
-
-@dataclass(frozen=True)
-class Loaded:
-    lines: tuple[RawLine, ...] | None  # set for .docx, where styles matter
-    text: str  # decoded text (joined lines for .docx)
-    encoding: str
-    markdown: bool
-    title: str  # fallback title: the file stem
+def _reader(suffix: str) -> Callable[[Path], Loaded]:
+    module, _, name = FORMATS[suffix].partition(":")
+    fn: Callable[[Path], Loaded] = getattr(importlib.import_module(module), name)
+    return fn
 
 
 def load_source(path: str | Path) -> Loaded:
@@ -43,6 +44,10 @@ def load_source(path: str | Path) -> Loaded:
         data = sys.stdin.buffer.read()
         text, enc = decode_bytes(data, "stdin")
         return Loaded(None, text, enc, markdown=_looks_like_markdown(text), title="stdin")
+    if is_url(path):
+        from audiostudy.inputs.web import load_url
+
+        return load_url(str(path))
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file — check the path, or pass - to read from stdin")
@@ -52,6 +57,8 @@ def load_source(path: str | Path) -> Loaded:
     if suffix == ".docx":
         lines = _read_docx(p)
         return Loaded(lines, "\n".join(x.text for x in lines), "docx", markdown=False, title=p.stem)
+    if suffix in FORMATS:
+        return _reader(suffix)(p)
     if suffix not in TEXT_SUFFIXES:
         raise InputError(f"{p}: unsupported file type {suffix!r} — use {SUPPORTED}")
     try:
@@ -65,58 +72,6 @@ def load_source(path: str | Path) -> Loaded:
 
 def _looks_like_markdown(text: str) -> bool:
     return bool(re.search(r"(?m)^#{1,6}\s+\S", text[:20000]))
-
-
-def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
-    """Decode with the encodings Chinese documents actually come in; return (text, encoding)."""
-    if not data.strip():
-        raise InputError(f"{name} is empty — give a document with some text in it")
-    # UTF-8 first and strictly: it almost never decodes anything that is not really UTF-8.
-    enc = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-    try:
-        return _check_text(data.decode("utf-8-sig"), name), enc
-    except UnicodeDecodeError as e:
-        if e.reason == "unexpected end of data" and e.start >= len(data) - 3:
-            # Cut off inside the last character (a truncated download): keep everything before it.
-            log.warning(
-                "%s ends in the middle of a UTF-8 character at byte %d (truncated download?); "
-                "the incomplete character is left out",
-                name,
-                e.start,
-            )
-            return _check_text(data[: e.start].decode("utf-8-sig"), name), enc
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return _check_text(data.decode("utf-16"), name), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" not in data:
-        # Chinese Windows files are GBK/GB2312 in practice; gb18030 is a superset of both.
-        try:
-            return _check_text(data.decode("gb18030"), name), "gb18030"
-        except UnicodeDecodeError:
-            pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is not None and best.encoding:
-        enc = best.encoding
-        if enc.replace("_", "").lower() in ("gbk", "gb2312", "hz", "big5") and enc.lower() != "big5":
-            enc = "gb18030"
-        try:
-            return _check_text(data.decode(enc), name), enc
-        except (UnicodeDecodeError, LookupError):
-            pass
-    raise InputError(f"{name}: cannot decode the text (binary file?) — save it as UTF-8 text and retry")
-
-
-def _check_text(text: str, name: str) -> str:
-    # A file that decodes but is full of control characters is a binary file, not a document.
-    sample = text[:20000]
-    bad = sum(1 for c in sample if ord(c) < 32 and c not in "\r\n\t\f\v")
-    if bad > max(2, len(sample) // 100):
-        raise InputError(f"{name}: looks like a binary file, not text — give a .txt, .md or .docx document")
-    return text
 
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)

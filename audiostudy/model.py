@@ -56,6 +56,12 @@ class Document:
     source: str = ""  # path as given, "-" for stdin
     encoding: str = "utf-8"
     meta: tuple[tuple[str, str], ...] = ()  # metadata lines such as ("时间", "2023年1月5日")
+    cover: bytes | None = None  # the file's own cover image (EPUB), JPEG or PNG bytes
+    url: str = ""  # the web address the document was fetched from
+
+    @property
+    def author(self) -> str:
+        return next((v for k, v in self.meta if k in ("作者", "主讲", "主讲人", "报告人")), "")
 
     @property
     def chars(self) -> int:

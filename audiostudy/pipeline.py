@@ -19,6 +19,8 @@ from .backends import Backend, VoiceSettings, get_backend
 from .cache import ClipCache, chunk_key
 from .document import load
 from .errors import BatchError, EngineError, InputError, OutputError, SynthesisError, UsageError, os_reason
+from .inputs.base import url_stem
+from .loaders import DOC_SUFFIXES, is_url
 from .model import Document, Sentence
 from .names import safe_filename
 from .pauses import Pauses
@@ -119,7 +121,14 @@ def voices_text(manifest: dict[str, Any]) -> str:
 
 
 def output_dir(path: str | Path, doc: Document, out_root: Path) -> Path:
-    stem = doc.title if str(path) == "-" else Path(path).stem
+    """OUT/<name>: the file's stem; for stdin the title; for a web page its title, else the last
+    part of its address. safe_filename keeps any of them one plain folder inside out_root."""
+    if str(path) == "-":
+        stem = doc.title
+    elif is_url(path):
+        stem = doc.title or url_stem(str(path))
+    else:
+        stem = Path(path).stem
     return out_root / safe_filename(stem, fallback="document")
 
 
@@ -346,20 +355,17 @@ def ensure_dir(path: Path) -> None:
         raise OutputError(f"cannot write to {path}: {os_reason(e)}; choose another folder with --out") from e
 
 
-DOC_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
-
-
 def build_any(
     path: str, opts: BuildOptions, reporter: Reporter | None = None, backend: Backend | None = None
 ) -> list[BuildResult]:
     """Build one document, or every document in a folder plus a library index page. A given
     backend is used but not closed."""
     p = Path(path)
-    if path == "-" or not p.is_dir():
+    if path == "-" or is_url(path) or not p.is_dir():
         return [build(path, opts, reporter, backend=backend)]
     docs = sorted(f for f in p.iterdir() if f.suffix.lower() in DOC_SUFFIXES and not f.name.startswith("."))
     if not docs:
-        raise UsageError(f"no .txt, .md or .docx documents in {p}")
+        raise UsageError(f"no documents ({', '.join(DOC_SUFFIXES)}) in {p}")
     by_dir: dict[str, list[str]] = {}
     for d in docs:
         by_dir.setdefault(safe_filename(d.stem, fallback="document"), []).append(d.name)

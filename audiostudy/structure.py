@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from audiostudy.loaders import RawLine
+from audiostudy.inputs.base import RawLine
 from audiostudy.model import Paragraph, Point, Section, SectionKind
 from audiostudy.segment import first_sentence
 
@@ -223,12 +223,24 @@ def build_outline(raw: list[RawLine], markdown: bool, fallback_title: str) -> Ou
         part = body[start:end]
         if si == len(starts) - 1:
             part, closing = _split_closing(part, pt_kind)
-        paras, points = _paragraphs(part[1:], pt_kind, part[0])
+        paras, points = _paragraphs(part[1:], _point_kind(part[1:], sec_kind, pt_kind), part[0])
         sections.append(Section(len(sections) + 1, _heading_title(part[0]), SectionKind.BODY, paras, points))
     if closing:
         paras, _ = _paragraphs(closing, None, None)
         sections.append(Section(len(sections) + 1, "结束语", SectionKind.CLOSING, paras))
     return Outline(title, tuple(meta), tuple(sections))
+
+
+def _point_kind(lines: list[Line], sec_kind: str, pt_kind: str | None) -> str | None:
+    """The points of one section: the document's point level where the section has it. A chapter
+    given by the file's own headings (an EPUB chapter, a Word Heading 1) without sub-headings gets
+    the numbering conventions found inside it, as a document of its own would."""
+    if pt_kind is not None and any(ln.kind == pt_kind for ln in lines):
+        return pt_kind
+    if not (sec_kind.startswith("h") and sec_kind[1:].isdigit()):
+        return pt_kind
+    section, point = _levels(lines)
+    return section or point
 
 
 def _heading_title(line: Line) -> str:

@@ -12,6 +12,8 @@ P5 edge      fake edge server with latency L: n chunks at concurrency c vs n*L/c
 P6 play      export one section of a built document vs interpreter + CLI start-up
 P7 memory    parent-process peak RSS, cold build of a 10x document (nothing repeats) vs the sample's
 P8 latency   a clip's completion in its worker -> its cache entry on disk, max over a cold build
+P9 inputs    parse a 300-page EPUB and a 100-page PDF vs the offline synthesis time of their text
+             (rate from two short real offline builds in the same run; scripts/bench_inputs.py alone)
 """
 
 from __future__ import annotations
@@ -316,6 +318,26 @@ def main() -> None:
                     f"{mem['ten']['parent_peak_mb']:.0f} / {mem['sample']['parent_peak_mb']:.0f} MB",
                 )
             )
+        # P9 (scripts/bench_inputs.py) -----------------------------------------------------------
+        try:
+            import bench_inputs
+
+            p9 = bench_inputs.run()
+            res["inputs"] = p9
+            for kind in ("epub", "pdf"):
+                x = p9[kind]
+                rows.append(
+                    (
+                        f"P9 parse {x['pages']}-page {kind.upper()}, {x['chars']:,} chars",
+                        f"{x['parse_s']:.2f} s",
+                        f"{x['ratio']:.5f} x its synthesis (~{x['synthesis_estimate_s'] / 3600:.1f} h at "
+                        f"{p9['rate']['per_char_s']:.3f} s/char)",
+                        "",
+                    )
+                )
+        except Exception as ex:  # generating the files needs the test extras (reportlab)
+            rows.append(("P9 inputs", "n/a", f"{type(ex).__name__}: {ex}"[:60], ""))
+
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

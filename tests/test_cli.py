@@ -36,7 +36,7 @@ def assert_one_line_error(res, *fragments: str) -> None:
     ("make", "fragment"),
     [
         (lambda d: d / "missing.txt", "no such file"),
-        (lambda d: d, "no .txt, .md or .docx"),
+        (lambda d: d, "no documents (.txt, .md, .markdown, .docx, .epub, .pdf"),
         (lambda d: _file(d / "empty.txt", ""), "empty"),
         (lambda d: _file(d / "blank.txt", " \n\t\n"), "empty"),
     ],

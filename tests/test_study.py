@@ -147,7 +147,7 @@ def test_batch_builds_every_document_and_links_them(tmp_path):
     folder.mkdir()
     write(folder, DOC, "a会议.txt")
     write(folder, "# 乙通知\n\n## 一、安排\n\n周五开会。\n", "b通知.md")
-    (folder / "notes.pdf").write_bytes(b"%PDF")  # not a document: skipped
+    (folder / "notes.png").write_bytes(b"\x89PNG")  # not a document: skipped
     o = BuildOptions(out_root=tmp_path / "audio", cache_dir=tmp_path / "cache", formats=("mp3", "html"))
     results = build_any(str(folder), o, backend=FakeBackend())
     assert [r.out_dir.name for r in results] == ["a会议", "b通知"]
