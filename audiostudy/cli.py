@@ -122,7 +122,8 @@ def build(
         typer.Option(
             "--format",
             "-f",
-            help="Outputs besides the section MP3s (repeatable; default all): mp3 m4b srt vtt lrc html.",
+            help="Outputs besides the section MP3s (repeatable; default all but opus): "
+            "mp3 m4b srt vtt lrc html opus (Ogg Opus, whole and sections).",
         ),
     ] = None,
     speed: Annotated[
@@ -160,9 +161,9 @@ def build(
     ] = "bar",
 ) -> None:
     """Synthesise DOCUMENT into section MP3s, an M4B and MP3 with chapters, subtitles and a player page."""
-    from .pipeline import FORMATS, BuildOptions, StudyOptions, build_any
+    from .pipeline import DEFAULT_FORMATS, FORMATS, BuildOptions, StudyOptions, build_any
 
-    formats = tuple(fmt) if fmt else FORMATS
+    formats = tuple(fmt) if fmt else DEFAULT_FORMATS
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise UsageError(f"unknown format {bad[0]!r}; choose from: {' '.join(FORMATS)}")

@@ -21,6 +21,7 @@ from .document import load
 from .errors import UsageError
 from .model import Document
 from .pipeline import (
+    DEFAULT_FORMATS,
     FORMATS,
     BuildOptions,
     Pauses,
@@ -123,7 +124,7 @@ def options_like(manifest: dict[str, Any] | None, out_root: Path, cache_dir: Pat
             ),
             pauses=Pauses.from_dict(st.get("pauses", {})),
             study=StudyOptions(**st.get("study", {})),
-            formats=tuple(f for f in FORMATS if f in files) or FORMATS,
+            formats=tuple(f for f in FORMATS if f in files) or DEFAULT_FORMATS,
             speed=float(st.get("speed", 1.0)),
             loudnorm=st.get("loudnorm"),
             mp3_kbps=int(st.get("mp3_kbps", 64)),

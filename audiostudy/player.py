@@ -266,6 +266,7 @@ def _share(voice: Mapping[str, Any]) -> str:
 _FILE_LABELS = (
     ("mp3", "全文 MP3"),
     ("m4b", "有声书 M4B"),
+    ("opus", "小文件 Opus"),
     ("srt", "字幕 SRT"),
     ("vtt", "字幕 VTT"),
     ("lrc", "歌词 LRC"),
@@ -300,7 +301,7 @@ def render_player(manifest: dict[str, Any]) -> str:
     title = str(manifest.get("title") or "学习音频")
     # The whole-document MP3 plays everywhere; a build without it (--format m4b --format html) still
     # has the M4B, which every browser that plays AAC can play too.
-    audio_name = str(files.get("mp3") or files.get("m4b") or "")
+    audio_name = str(files.get("mp3") or files.get("m4b") or files.get("opus") or "")
     values = {
         "version": esc(__version__),
         "title": esc(title),
