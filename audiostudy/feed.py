@@ -79,18 +79,22 @@ def media_type(name: str) -> str:
     return MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
 
 
+def load_manifest(doc_dir: Path) -> dict[str, Any] | None:
+    """A built document's manifest, or None (not built, unreadable, or nothing in it)."""
+    try:
+        m = json.loads((doc_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return m if isinstance(m, dict) and m.get("sections") else None
+
+
 def library(out_root: Path) -> list[tuple[Path, dict[str, Any]]]:
     """Every built document under out_root: (folder, manifest), by folder name."""
     found = []
     if out_root.is_dir():
         for d in sorted(out_root.iterdir()):
-            if d.name.startswith(".") or not (d / "manifest.json").is_file():
-                continue
-            try:
-                m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(m, dict) and m.get("sections"):
+            m = None if d.name.startswith(".") else load_manifest(d)
+            if m is not None:
                 found.append((d, m))
     return found
 

@@ -46,7 +46,7 @@ def tag_chapters(path: Path, chapters: Sequence[Chapter]) -> None:
     f = OggOpus(str(path))
     tags = f.tags
     assert tags is not None  # an Ogg Opus file always has a comment header
-    for key in [k for k in tags.keys() if _CHAPTER_KEY.match(k)]:
+    for key in {k for k, _ in list(tags) if _CHAPTER_KEY.match(k)}:
         del tags[key]
     for n, ch in enumerate(chapters, start=1):
         tags[f"CHAPTER{n:03d}"] = format_timestamp(ch.start_ms)
