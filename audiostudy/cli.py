@@ -370,21 +370,15 @@ def serve(
     feed_sections: FeedSections = False,
 ) -> None:
     """Serve the library, every player page and podcast feeds over HTTP (read-only; Ctrl-C stops)."""
-    from .serve import bind, lan_address, qr_lines, run
+    from .serve import announce, bind, run
 
     if not out_root.is_dir():
         raise UsageError(f"{out_root} is not a folder; build something first or give the output root")
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {port}")
     sock = bind(host, port)
-    actual = sock.getsockname()[1]
-    shown = lan_address() if host in ("0.0.0.0", "::") else host
-    link = f"http://{f'[{shown}]' if ':' in shown else shown}:{actual}/"
-    out.print(f"serving {out_root} at {link} (read-only; Ctrl-C stops)", markup=False)
-    out.print(f"podcast feed: {link}feed.xml", markup=False)
-    if host in ("0.0.0.0", "::"):
-        out.print("on a phone in the same network, open this link or scan:", markup=False)
-        out.print(qr_lines(link), markup=False, end="")
+    for line in announce(out_root, host, sock.getsockname()[1]):
+        out.print(line, markup=False, highlight=False)
     run(out_root, sock, feed_sections)
     out.print("stopped", markup=False)
 

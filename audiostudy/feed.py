@@ -46,6 +46,7 @@ MEDIA_TYPES = {
 # Metadata lines whose value is the document's date, most specific first.
 _DATE_KEYS = ("发布时间", "发布日期", "日期", "时间")
 _CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+_CN_YEAR = re.compile(r"[〇零○一二三四五六七八九]{4}(?=\s*年)")
 _NUM = r"(\d{1,2}|[一二三四五六七八九十]+)"
 _DATE = re.compile(rf"(\d{{4}})\s*[年./-]\s*{_NUM}\s*[月./-]\s*{_NUM}")
 CHINA = timezone(timedelta(hours=8))
@@ -101,7 +102,8 @@ def library(out_root: Path) -> list[tuple[Path, dict[str, Any]]]:
 
 def parse_date(text: str) -> datetime | None:
     """A date written as 2023年1月5日, 2023-01-05, 2023.1.5 or 二〇二三年一月五日 (midnight, UTC+8)."""
-    m = _DATE.search(text.translate(_CN_DIGITS) if "年" in text else text)
+    text = _CN_YEAR.sub(lambda y: y.group(0).translate(_CN_DIGITS), text)  # 二〇二三年 -> 2023年
+    m = _DATE.search(text)
     if not m:
         return None
     try:

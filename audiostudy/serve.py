@@ -88,7 +88,7 @@ def create_app(root: Path, per_section: bool = False) -> Starlette:
             return PlainTextResponse("forbidden: only files inside the library are served", 403)
         if target.is_dir():
             return _folder(request, root, target, rel)
-        if target.is_file():
+        if target.is_file() and target.name != FEED_NAME:  # a feed is always made live, for this address
             return FileResponse(target, media_type=media_type(target.name))
         return _generated(request, root, target, base(request), per_section)
 
@@ -167,6 +167,17 @@ def qr_lines(text: str) -> str:
     buf = io.StringIO()
     segno.make(text, error="m").terminal(out=buf, compact=True)
     return buf.getvalue()
+
+
+def announce(root: Path, host: str, port: int) -> list[str]:
+    """What `serve` prints: where to open it, the feed, and on the network a QR code of the link."""
+    everywhere = host in ("0.0.0.0", "::")
+    shown = lan_address() if everywhere else host
+    link = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
+    lines = [f"serving {root} at {link} (read-only; Ctrl-C stops)", f"podcast feed: {link}{FEED_NAME}"]
+    if everywhere:
+        lines += ["on a phone in the same network, open this link or scan:", qr_lines(link).rstrip("\n")]
+    return lines
 
 
 def make_server(root: Path, per_section: bool = False) -> uvicorn.Server:
