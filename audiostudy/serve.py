@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .chapters import cover_png
 from .errors import UsageError, os_reason
 from .feed import (
     FEED_NAME,
@@ -81,6 +82,9 @@ def create_app(root: Path, per_section: bool = False) -> Starlette:
     async def library_cover(request: Request) -> Response:
         return Response(cover(LIBRARY_TITLE), media_type="image/png")
 
+    async def favicon(request: Request) -> Response:  # browsers ask for it on every site
+        return Response(cover_png(LIBRARY_TITLE, size=32), media_type="image/png")
+
     async def anything(request: Request) -> Response:
         rel = request.path_params["path"]
         target = safe_path(root, rel)
@@ -97,6 +101,7 @@ def create_app(root: Path, per_section: bool = False) -> Starlette:
             Route("/", home, methods=["GET", "HEAD"]),
             Route("/" + FEED_NAME, library_feed, methods=["GET", "HEAD"]),
             Route("/cover.png", library_cover, methods=["GET", "HEAD"]),
+            Route("/favicon.ico", favicon, methods=["GET", "HEAD"]),
             Route("/{path:path}", anything, methods=["GET", "HEAD"]),
         ]
     )
