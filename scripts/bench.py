@@ -12,6 +12,10 @@ P5 edge      fake edge server with latency L: n chunks at concurrency c vs n*L/c
 P6 play      export one section of a built document vs interpreter + CLI start-up
 P7 memory    parent-process peak RSS, cold build of a 10x document (nothing repeats) vs the sample's
 P8 latency   a clip's completion in its worker -> its cache entry on disk, max over a cold build
+P9 serve     50 concurrent byte-range requests for one section file: latency p50/p95/p99, errors
+P10 opus     --format opus: Opus size / MP3 size of the same build (scripts/bench_commute.py)
+
+    python scripts/bench.py --commute-only     # only P9 and P10 (one build of the sample first)
 """
 
 from __future__ import annotations
@@ -120,6 +124,7 @@ def main() -> None:
     ap.add_argument("--sample", type=Path, default=DEFAULT_SAMPLE)
     ap.add_argument("--skip-big", action="store_true", help="skip P4 (the 100k-character document)")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--commute-only", action="store_true", help="only P9 (serve) and P10 (opus)")
     a = ap.parse_args()
     sample = a.sample.resolve()
     work = Path(tempfile.mkdtemp(prefix="audiostudy-bench-"))
@@ -130,6 +135,9 @@ def main() -> None:
         "load_avg_start": os.getloadavg(),
     }
     try:
+        if a.commute_only:
+            rows += commute(sample, work, cache, res)
+            return finish(rows, res, a.json)
         # P0 -------------------------------------------------------------------------------------
         script = work / "baseline.py"
         script.write_text(BASELINE, encoding="utf-8")
@@ -316,9 +324,32 @@ def main() -> None:
                     f"{mem['ten']['parent_peak_mb']:.0f} / {mem['sample']['parent_peak_mb']:.0f} MB",
                 )
             )
+        # P9, P10 --------------------------------------------------------------------------------
+        rows += commute(sample, work, cache, res)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    finish(rows, res, a.json)
 
+
+def commute(sample: Path, work: Path, cache: Path, res: dict) -> list[tuple[str, str, str, str]]:
+    """P9 and P10 on a build of the sample with MP3 and Opus (warm cache after P1)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_commute
+
+    out = work / "commute"
+    built = run_measured(
+        audiostudy("build", str(sample), "--out", str(out), "--cache-dir", str(cache), "-q",
+                   "--format", "mp3", "--format", "opus", "--format", "html")
+    )  # fmt: skip
+    manifest = json.loads((out / sample.stem / "manifest.json").read_text(encoding="utf-8"))
+    res.setdefault("cold", {"audio_s": manifest["duration_ms"] / 1000})
+    res["commute_build"] = built
+    lines, found = bench_commute.rows(out, out / sample.stem)
+    res.update(found)
+    return lines
+
+
+def finish(rows: list[tuple[str, str, str, str]], res: dict, json_path: Path | None) -> None:
     res["load_avg_end"] = os.getloadavg()
     print(
         f"\nmachine: {res['machine']}; load average at start {res['load_avg_start'][0]:.2f}, "
@@ -331,11 +362,11 @@ def main() -> None:
     print("-|-".join("-" * x for x in w))
     for r in rows:
         print(" | ".join(c.ljust(w[i]) for i, c in enumerate(r)))
-    if a.json:
+    if json_path:
         for v in res.values():
             if isinstance(v, dict):
                 v.pop("stdout", None)
-        a.json.write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
+        json_path.write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
 
 
 if __name__ == "__main__":
