@@ -23,7 +23,14 @@ try:
 except ImportError:  # pragma: no cover - depends on the machine
     pytest.skip("playwright is not installed", allow_module_level=True)
 
-from test_player_browser import ARGS, PHONE, SEEK_LOG, clicked_to, current_time, wait_ready  # noqa: E402
+from test_player_browser import (  # noqa: E402
+    ARGS,
+    PHONE,
+    SEEK_LOG,
+    clicked_to,
+    current_time,
+    wait_ready,
+)
 
 DOC = (
     "学习会讲话\n同志们：\n今天开个短会，主要是学习有关精神。\n一、提高认识。\n一是要重视学习。学习很重要，要坚持不懈。\n"
@@ -43,7 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict]]
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
@@ -51,8 +58,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def opened(browser: Browser) -> Iterator[tuple[Page, list[tuple[str, int, str]]]]:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+def opened(chromium: Browser) -> Iterator[tuple[Page, list[tuple[str, int, str]]]]:
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     pg = context.new_page()
     pg.set_default_timeout(10_000)
     errors: list[str] = []
