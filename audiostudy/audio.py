@@ -48,7 +48,7 @@ class EncodeOptions:
 
     mp3_kbps: int = 64
     aac_kbps: int = 64
-    opus_kbps: int = 32  # Ogg Opus, speech-tuned (VoIP mode): about half the size of 64 kbit/s MP3
+    opus_kbps: int = 28  # Ogg Opus, speech-tuned (VoIP mode); VBR lands near 30 kbit/s on speech
     speed: float = 1.0  # tempo factor applied with ffmpeg's atempo (pitch unchanged)
     loudnorm: float | None = None  # target integrated loudness in LUFS, e.g. -16 for phones
 
