@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from .chapters import Tags, cover_png, ffmetadata, tag_mp4
 from .errors import SynthesisError
 from .model import Boundary, Chapter, Document, PlacedClause, PlacedSentence, Section, Sentence
 from .names import safe_filename
+from .opus import opus_name, write_opus
 from .pauses import Pauses
 from .pipeline import (
     BuildOptions,
@@ -310,6 +312,16 @@ def _assemble(
         with atomic_path(target) as tmp:
             encode(["-i", str(sa.wav)], tmp, "mp3", enc, metadata_file=meta)
 
+    def write_section_opus(k: int) -> None:
+        sa = sections[k]
+        target = out_dir / opus_name(sa.file)
+        if old_sections.get(sa.file) == sa.fingerprint and target.is_file():
+            return
+        tags = Tags(title=sa.section.title, album=doc.title, track=(k + 1, len(sections)))
+        with atomic_path(target) as tmp:
+            meta = work / f"{k:03d}.opus.ffmeta"
+            write_opus(["-i", str(sa.wav)], tmp, meta, enc, tags, point_chapters(sa, 0))
+
     # --- whole-document files -----------------------------------------------------------------
     doc_chapters = []
     for k, sa in enumerate(sections):
@@ -331,6 +343,9 @@ def _assemble(
 
     def whole(kind: str) -> None:
         with atomic_path(out_dir / f"{stem}.{kind}") as tmp:
+            if kind == "opus":
+                write_opus(inputs, tmp, work / "opus.ffmeta", enc, doc_tags, doc_chapters)
+                return
             encode(inputs, tmp, kind, enc, metadata_file=meta)
             if kind == "m4b":
                 tag_mp4(tmp, doc_tags)
@@ -340,10 +355,12 @@ def _assemble(
     # one and neither core idles long at the end.
     jobs: list[tuple[int, Callable[[], None]]] = [
         (total_samples * (3 if kind == "m4b" else 2), functools.partial(whole, kind))
-        for kind in ("m4b", "mp3")
+        for kind in ("m4b", "mp3", "opus")
         if kind in opts.formats
     ]
     jobs += [(sa.samples, functools.partial(write_section, k)) for k, sa in enumerate(sections)]
+    if "opus" in opts.formats:
+        jobs += [(sa.samples, functools.partial(write_section_opus, k)) for k, sa in enumerate(sections)]
     jobs.sort(key=lambda j: -j[0])
     with ThreadPoolExecutor(2) as pool:
         for fut in [pool.submit(fn) for _, fn in jobs]:
@@ -392,6 +409,7 @@ def _assemble(
                 "chars": sa.section.chars,
                 "points": points,
                 "fingerprint": sa.fingerprint,
+                **({"files": {"opus": opus_name(sa.file)}} if "opus" in opts.formats else {}),
             }
         )
         for p in sa.placed:
@@ -425,7 +443,7 @@ def _assemble(
 
     voices = voices_heard(sentence_records)
     files: dict[str, str] = {}
-    for fmt in ("mp3", "m4b", "srt", "vtt", "lrc"):
+    for fmt in ("mp3", "m4b", "opus", "srt", "vtt", "lrc"):
         if fmt in opts.formats:
             files[fmt] = f"{stem}.{fmt}"
     if "html" in opts.formats:
@@ -433,8 +451,11 @@ def _assemble(
     if summary:
         files["summary"] = summary["file"]
     outputs = [sa.file for sa in sections] + list(files.values()) + ["manifest.json"]
+    if "opus" in opts.formats:
+        outputs[len(sections) : len(sections)] = [opus_name(sa.file) for sa in sections]
     manifest: dict[str, Any] = {
         "audiostudy": __version__,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "title": doc.title,
         "source": doc.source,
         "url": doc.url or None,

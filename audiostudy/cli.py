@@ -54,6 +54,17 @@ CacheDir = Annotated[
 ]
 
 
+BaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="Also write podcast feeds (OUT/feed.xml, OUT/<doc>/feed.xml) for OUT published at this URL.",
+    ),
+]
+FeedSections = Annotated[
+    bool, typer.Option("--feed-sections", help="Podcast feeds with one episode per section.")
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 _PAUSES = Pauses()  # the defaults the options show
 
@@ -129,7 +140,8 @@ def build(
         typer.Option(
             "--format",
             "-f",
-            help="Outputs besides the section MP3s (repeatable; default all): mp3 m4b srt vtt lrc html.",
+            help="Outputs besides the section MP3s (repeatable; default all but opus): "
+            "mp3 m4b srt vtt lrc html opus (Ogg Opus, whole and sections).",
         ),
     ] = None,
     speed: Annotated[
@@ -165,11 +177,13 @@ def build(
             "chunks, characters, elapsed, ETA; for scripts) or none."
         ),
     ] = "bar",
+    base_url: BaseUrl = None,
+    feed_sections: FeedSections = False,
 ) -> None:
     """Synthesise DOCUMENT into section MP3s, an M4B and MP3 with chapters, subtitles and a player page."""
-    from .pipeline import FORMATS, BuildOptions, StudyOptions, build_any
+    from .pipeline import DEFAULT_FORMATS, FORMATS, BuildOptions, StudyOptions, build_any
 
-    formats = tuple(fmt) if fmt else FORMATS
+    formats = tuple(fmt) if fmt else DEFAULT_FORMATS
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise UsageError(f"unknown format {bad[0]!r}; choose from: {' '.join(FORMATS)}")
@@ -190,6 +204,10 @@ def build(
         raise UsageError(f"--workers must be between 1 and 64, got {workers}")
     if loudnorm is not None and not -70 <= loudnorm <= -5:
         raise UsageError(f"--loudnorm must be between -70 and -5 LUFS, got {loudnorm}")
+    if base_url is not None:
+        from .feed import check_base_url
+
+        base_url = check_base_url(base_url)
     settings = _voice_settings(engine, voice, rate, pitch, volume)
     if engine == "auto" and voice:
         # A voice was asked for by name: never read with another one because the service is down.
@@ -247,6 +265,16 @@ def build(
         out.print(r.summary, markup=False)
         if r.fallback_sentences:
             out.print("fell back to the offline voice: " + ", ".join(r.fallback_sentences), markup=False)
+    if base_url is not None:
+        _write_feeds(out_root, base_url, feed_sections)
+
+
+def _write_feeds(out_root: Path, base_url: str, per_section: bool) -> None:
+    from .feed import write_feeds
+
+    for path in write_feeds(out_root, base_url, per_section):
+        rel = path.relative_to(out_root).as_posix()
+        out.print(f"podcast feed {path}: subscribe at {base_url}/{rel}", markup=False)
 
 
 def _voice_settings(engine: str, voice: str, rate: str, pitch: str, volume: str) -> VoiceSettings:
@@ -336,6 +364,30 @@ def play(
         document, which, out_root, export=export, print_path=print_path, cache_dir=cache_dir
     ):
         out.print(line, markup=False)
+
+
+@app.command()
+@handled
+def serve(
+    out_root: Annotated[Path, typer.Argument(help="Output root to serve (default: audio).")] = Path("audio"),
+    host: Annotated[
+        str, typer.Option(help="127.0.0.1: this computer only; 0.0.0.0: the local network (a phone).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8765,
+    feed_sections: FeedSections = False,
+) -> None:
+    """Serve the library, every player page and podcast feeds over HTTP (read-only; Ctrl-C stops)."""
+    from .serve import announce, bind, run
+
+    if not out_root.is_dir():
+        raise UsageError(f"{out_root} is not a folder; build something first or give the output root")
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {port}")
+    sock = bind(host, port)
+    for line in announce(out_root, host, sock.getsockname()[1]):
+        out.print(line, markup=False, highlight=False)
+    run(out_root, sock, feed_sections)
+    out.print("stopped", markup=False)
 
 
 @cache_app.command("info")

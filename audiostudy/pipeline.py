@@ -33,7 +33,8 @@ class StudyOptions:
     repeat: int = 1  # each sentence this many times
 
 
-FORMATS = ("mp3", "m4b", "srt", "vtt", "lrc", "html")
+FORMATS = ("mp3", "m4b", "srt", "vtt", "lrc", "html", "opus")
+DEFAULT_FORMATS = ("mp3", "m4b", "srt", "vtt", "lrc", "html")  # opus only when asked for
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class BuildOptions:
     settings: VoiceSettings = field(default_factory=VoiceSettings)
     pauses: Pauses = field(default_factory=Pauses)
     study: StudyOptions = field(default_factory=StudyOptions)
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     speed: float = 1.0
     loudnorm: float | None = None
     mp3_kbps: int = 64

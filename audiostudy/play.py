@@ -21,6 +21,7 @@ from .document import load
 from .errors import UsageError
 from .model import Document
 from .pipeline import (
+    DEFAULT_FORMATS,
     FORMATS,
     BuildOptions,
     Pauses,
@@ -123,7 +124,7 @@ def options_like(manifest: dict[str, Any] | None, out_root: Path, cache_dir: Pat
             ),
             pauses=Pauses.from_dict(st.get("pauses", {})),
             study=StudyOptions(**st.get("study", {})),
-            formats=tuple(f for f in FORMATS if f in files) or FORMATS,
+            formats=tuple(f for f in FORMATS if f in files) or DEFAULT_FORMATS,
             speed=float(st.get("speed", 1.0)),
             loudnorm=st.get("loudnorm"),
             mp3_kbps=int(st.get("mp3_kbps", 64)),
@@ -185,11 +186,38 @@ def play_section(
         _extract(section_file, export, target, start, end)
         lines.append(f"wrote {what} to {export}")
         return lines
+    if not print_path and find_player() is None:
+        opened = open_player_page(out_dir, rec, target, what)
+        if opened:
+            return lines + opened
     path = section_file if target.point is None else _temp_cut(section_file, out_dir.name, target, start, end)
     if print_path:
         lines.append(str(path))
         return lines
     return lines + play_file(path, what)
+
+
+def page_address(out_dir: Path, rec: dict[str, Any], target: Target) -> str | None:
+    """The player page's file:// address at the target (index.html#s=2 or #s=2.3), if it was built.
+    The page numbers sections as the manifest does (only those with something to say)."""
+    page = out_dir / "index.html"
+    if not page.is_file():
+        return None
+    at = f"{rec['number']}" + (f".{target.point}" if target.point is not None else "")
+    return f"{page.resolve().as_uri()}#s={at}"
+
+
+def open_player_page(out_dir: Path, rec: dict[str, Any], target: Target, what: str) -> list[str]:
+    """No audio player installed: open the player page in the default browser at the target."""
+    import webbrowser
+
+    address = page_address(out_dir, rec, target)
+    if address is None or not webbrowser.open(address):
+        return []
+    return [
+        f"no audio player found; opened the player page in the browser at {what} (press play there):",
+        address,
+    ]
 
 
 def _extract(section_file: Path, dest: Path, target: Target, start: int, end: int) -> None:

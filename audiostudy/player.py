@@ -266,6 +266,7 @@ def _share(voice: Mapping[str, Any]) -> str:
 _FILE_LABELS = (
     ("mp3", "全文 MP3"),
     ("m4b", "有声书 M4B"),
+    ("opus", "小文件 Opus"),
     ("srt", "字幕 SRT"),
     ("vtt", "字幕 VTT"),
     ("lrc", "歌词 LRC"),
@@ -300,7 +301,7 @@ def render_player(manifest: dict[str, Any]) -> str:
     title = str(manifest.get("title") or "学习音频")
     # The whole-document MP3 plays everywhere; a build without it (--format m4b --format html) still
     # has the M4B, which every browser that plays AAC can play too.
-    audio_name = str(files.get("mp3") or files.get("m4b") or "")
+    audio_name = str(files.get("mp3") or files.get("m4b") or files.get("opus") or "")
     values = {
         "version": esc(__version__),
         "title": esc(title),
@@ -326,12 +327,13 @@ def write_player(manifest: dict[str, Any], out: TextIO) -> None:
 # ---------------------------------------------------------------------------- library page
 
 
-def render_library(entries: list[dict[str, Any]]) -> str:
+def render_library(entries: list[dict[str, Any]], feed: str = "") -> str:
     """The index page of a batch build: one card per document, linking to ``<dir>/index.html``.
 
     Each entry is ``{"title", "dir", "duration_ms", "sections"}``; ``sections`` may be the manifest's
-    section list (titles are listed) or just a count. A progress bar shows how far each document has
-    been listened to, read from the same localStorage key the player writes.
+    section list (titles are listed) or just a count; ``feed`` (a URL) adds a podcast-feed link. A
+    progress bar shows how far each document has been listened to, read from the same localStorage
+    key the player writes.
     """
     total_ms = sum(_int(e.get("duration_ms")) for e in entries)
     cards = []
@@ -361,6 +363,8 @@ def render_library(entries: list[dict[str, Any]]) -> str:
     body = "\n".join(cards) if cards else ""
     summary = f"共 {len(entries)} 篇" + (f" · 总时长 {esc(_duration_text(total_ms))}" if total_ms else "")
     empty = '<p class="empty">还没有生成任何文档。</p>' if not entries else ""
+    if feed:  # served or published: a podcast app can subscribe to the whole library
+        summary += f' · <a class="feed" href="{esc(url(feed))}">播客订阅 (RSS)</a>'
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>

@@ -14,6 +14,10 @@ P7 memory    parent-process peak RSS, cold build of a 10x document (nothing repe
 P8 latency   a clip's completion in its worker -> its cache entry on disk, max over a cold build
 P9 inputs    parse a 300-page EPUB and a 100-page PDF vs the offline synthesis time of their text
              (rate from two short real offline builds in the same run; scripts/bench_inputs.py alone)
+P10 serve     50 concurrent byte-range requests for one section file: latency p50/p95/p99, errors
+P11 opus     --format opus: Opus size / MP3 size of the same build (scripts/bench_commute.py)
+
+    python scripts/bench.py --commute-only     # only P10 and P11 (one build of the sample first)
 """
 
 from __future__ import annotations
@@ -122,6 +126,7 @@ def main() -> None:
     ap.add_argument("--sample", type=Path, default=DEFAULT_SAMPLE)
     ap.add_argument("--skip-big", action="store_true", help="skip P4 (the 100k-character document)")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--commute-only", action="store_true", help="only P9 (serve) and P10 (opus)")
     a = ap.parse_args()
     sample = a.sample.resolve()
     work = Path(tempfile.mkdtemp(prefix="audiostudy-bench-"))
@@ -132,6 +137,9 @@ def main() -> None:
         "load_avg_start": os.getloadavg(),
     }
     try:
+        if a.commute_only:
+            rows += commute(sample, work, cache, res)
+            return finish(rows, res, a.json)
         # P0 -------------------------------------------------------------------------------------
         script = work / "baseline.py"
         script.write_text(BASELINE, encoding="utf-8")
@@ -338,9 +346,32 @@ def main() -> None:
         except Exception as ex:  # generating the files needs the test extras (reportlab)
             rows.append(("P9 inputs", "n/a", f"{type(ex).__name__}: {ex}"[:60], ""))
 
+        # P10, P11 --------------------------------------------------------------------------------
+        rows += commute(sample, work, cache, res)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    finish(rows, res, a.json)
 
+
+def commute(sample: Path, work: Path, cache: Path, res: dict) -> list[tuple[str, str, str, str]]:
+    """P10 and P11 on a build of the sample with MP3 and Opus (warm cache after P1)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_commute
+
+    out = work / "commute"
+    built = run_measured(
+        audiostudy("build", str(sample), "--out", str(out), "--cache-dir", str(cache), "-q",
+                   "--format", "mp3", "--format", "opus", "--format", "html")
+    )  # fmt: skip
+    manifest = json.loads((out / sample.stem / "manifest.json").read_text(encoding="utf-8"))
+    res.setdefault("cold", {"audio_s": manifest["duration_ms"] / 1000})
+    res["commute_build"] = built
+    lines, found = bench_commute.rows(out, out / sample.stem)
+    res.update(found)
+    return lines
+
+
+def finish(rows: list[tuple[str, str, str, str]], res: dict, json_path: Path | None) -> None:
     res["load_avg_end"] = os.getloadavg()
     print(
         f"\nmachine: {res['machine']}; load average at start {res['load_avg_start'][0]:.2f}, "
@@ -353,11 +384,11 @@ def main() -> None:
     print("-|-".join("-" * x for x in w))
     for r in rows:
         print(" | ".join(c.ljust(w[i]) for i, c in enumerate(r)))
-    if a.json:
+    if json_path:
         for v in res.values():
             if isinstance(v, dict):
                 v.pop("stdout", None)
-        a.json.write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
+        json_path.write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
 
 
 if __name__ == "__main__":

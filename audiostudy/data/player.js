@@ -214,6 +214,27 @@
   document.addEventListener("visibilitychange", function () { if (document.hidden) save(true); });
   window.addEventListener("resize", barHeight);
 
+  // ---- start at a section, point or time given in the address -------------
+  // index.html#s=2 (section 2), #s=2.3 (its point 3), #t=123.4 (seconds); ?s= and ?t= work too.
+  // `audiostudy play` opens the page like this when no audio player is installed.
+  function startFromAddress() {
+    var text = [location.hash, location.search].join("&").replace(/[#?]/g, "&");
+    var t = /(?:^|&)t=(\d+(?:\.\d+)?)/.exec(text);
+    if (t) return Number(t[1]) * 1000;
+    var s = /(?:^|&)s=(\d+)(?:\.(\d+))?/.exec(text);
+    if (!s) return null;
+    var sel = s[2] ? '.chap.point[data-section="' + s[1] + '"][data-point="' + s[2] + '"]'
+      : '.chap.sec[data-section="' + s[1] + '"]';
+    var el = document.querySelector(sel);
+    return el ? Number(el.getAttribute("data-start-ms")) : null;
+  }
+  function goToAddress() {
+    var ms = startFromAddress();
+    if (ms !== null) seekMs(ms, true);
+  }
+  window.addEventListener("hashchange", goToAddress);
+
   barHeight();
   update(false);
+  goToAddress();
 })();

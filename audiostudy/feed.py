@@ -1,0 +1,308 @@
+"""Podcast feeds of built documents: RSS 2.0 with the iTunes and Podcasting 2.0 namespaces.
+
+One episode per document (or, with `per_section`, one per section), built only from what a build
+left in its folder: the manifest, the audio files (their sizes are the enclosure lengths) and the
+VTT. Each episode also gets companion files next to its audio: a Podcasting 2.0 JSON chapters file
+(`<audio stem>.chapters.json`) and, for section episodes, a VTT timed on the section file. `build
+--base-url` writes feeds and companions into the output folder; `serve` renders the same live.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+
+from .chapters import cover_png
+from .errors import UsageError
+from .player import fmt_ms, url
+from .podcastns import Link, PodcastIndexEntryExtension, PodcastIndexExtension
+from .structure import cn_number
+from .writers import format_timestamp
+
+FEED_NAME = "feed.xml"
+COVER_NAME = "cover.png"
+CHAPTERS_SUFFIX = ".chapters.json"
+LIBRARY_TITLE = "学习音频库"
+MEDIA_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4b": "audio/mp4",
+    ".m4a": "audio/mp4",
+    ".opus": "audio/ogg",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".lrc": "text/plain; charset=utf-8",
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/rss+xml",
+    ".png": "image/png",
+}
+# Metadata lines whose value is the document's date, most specific first.
+_DATE_KEYS = ("发布时间", "发布日期", "日期", "时间")
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+_CN_YEAR = re.compile(r"[〇零○一二三四五六七八九]{4}(?=\s*年)")
+_NUM = r"(\d{1,2}|[一二三四五六七八九十]+)"
+_DATE = re.compile(rf"(\d{{4}})\s*[年./-]\s*{_NUM}\s*[月./-]\s*{_NUM}")
+CHINA = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True)
+class Episode:
+    guid: str
+    title: str
+    number: int
+    audio: str  # file name inside the document folder
+    published: datetime
+    duration_ms: int
+    description: str
+    chapters: tuple[tuple[int, str], ...]  # (start ms in the audio file, title)
+    transcript: str  # VTT file name, "" when there is none
+    alternate: str = ""  # the same audio as Opus, "" when not built
+
+    @property
+    def chapters_file(self) -> str:
+        return Path(self.audio).stem + CHAPTERS_SUFFIX
+
+
+def check_base_url(base_url: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", base_url or ""):
+        raise UsageError(f"--base-url must start with http:// or https://, got {base_url!r}")
+    return base_url.rstrip("/")
+
+
+def media_type(name: str) -> str:
+    return MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+
+
+def load_manifest(doc_dir: Path) -> dict[str, Any] | None:
+    """A built document's manifest, or None (not built, unreadable, or nothing in it)."""
+    try:
+        m = json.loads((doc_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return m if isinstance(m, dict) and m.get("sections") else None
+
+
+def library(out_root: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every built document under out_root: (folder, manifest), by folder name."""
+    found = []
+    if out_root.is_dir():
+        for d in sorted(out_root.iterdir()):
+            m = None if d.name.startswith(".") else load_manifest(d)
+            if m is not None:
+                found.append((d, m))
+    return found
+
+
+def parse_date(text: str) -> datetime | None:
+    """A date written as 2023年1月5日, 2023-01-05, 2023.1.5 or 二〇二三年一月五日 (midnight, UTC+8)."""
+    text = _CN_YEAR.sub(lambda y: y.group(0).translate(_CN_DIGITS), text)  # 二〇二三年 -> 2023年
+    m = _DATE.search(text)
+    if not m:
+        return None
+    try:
+        return datetime(int(m.group(1)), cn_number(m.group(2)), cn_number(m.group(3)), tzinfo=CHINA)
+    except ValueError:
+        return None
+
+
+def published_at(doc_dir: Path, m: dict[str, Any]) -> datetime:
+    """The document's own date (its metadata) if it has one, else when it was built."""
+    meta = m.get("meta") or {}
+    for key in _DATE_KEYS:
+        found = parse_date(str(meta.get(key, "")))
+        if found:
+            return found
+    try:
+        return datetime.fromisoformat(str(m["built_at"]))
+    except (KeyError, ValueError):
+        return datetime.fromtimestamp((doc_dir / "manifest.json").stat().st_mtime, UTC)
+
+
+def outline_text(m: dict[str, Any]) -> str:
+    lines = [f"{m.get('title', '')}（{fmt_ms(m.get('duration_ms', 0))}）"]
+    for s in m.get("sections", []):
+        lines.append(f"{s.get('number')}. {s.get('title', '')}（{fmt_ms(s.get('start_ms', 0))}）")
+        lines += [f"   {p.get('title', '')}" for p in s.get("points", [])]
+    return "\n".join(lines)
+
+
+def document_chapters(m: dict[str, Any]) -> tuple[tuple[int, str], ...]:
+    """Sections and their points, on the whole-document timeline."""
+    out: list[tuple[int, str]] = []
+    for s in m.get("sections", []):
+        out.append((int(s["start_ms"]), str(s["title"])))
+        out += [(int(p["start_ms"]), str(p["title"])) for p in s.get("points", [])]
+    return tuple(sorted(out, key=lambda c: c[0]))
+
+
+def section_chapters(s: dict[str, Any]) -> tuple[tuple[int, str], ...]:
+    """A section file's points (the same chapters as its ID3 tags), led by the section title."""
+    pts = [(int(p["section_start_ms"]), str(p["title"])) for p in s.get("points", [])]
+    if not pts or pts[0][0] > 0:
+        pts.insert(0, (0, str(s["title"])))
+    return tuple(pts)
+
+
+def episodes(doc_dir: Path, m: dict[str, Any], per_section: bool = False) -> list[Episode]:
+    """The episodes of one built document whose audio is on disk."""
+    files = m.get("files") or {}
+    when = published_at(doc_dir, m)
+    ident = str(m.get("fingerprint", ""))[:16] or doc_dir.name
+    if not per_section:
+        audio = next((files[k] for k in ("mp3", "m4b", "opus") if files.get(k)), "")
+        if not audio or not (doc_dir / audio).is_file():
+            return []
+        alt = files.get("opus", "") if audio != files.get("opus") else ""
+        return [
+            Episode(
+                f"audiostudy:{doc_dir.name}:{ident}", str(m.get("title", doc_dir.name)), 1, audio, when,
+                int(m.get("duration_ms", 0)), outline_text(m), document_chapters(m),
+                files.get("vtt", ""), alt,
+            )
+        ]  # fmt: skip
+    out = []
+    for s in m.get("sections", []):
+        if not (doc_dir / s["file"]).is_file():
+            continue
+        n = int(s["number"])
+        desc = "\n".join([f"{m.get('title', '')} · {s['title']}", *(p["title"] for p in s.get("points", []))])
+        out.append(
+            Episode(
+                f"audiostudy:{doc_dir.name}:{str(s.get('fingerprint', ''))[:16] or ident}:{n}",
+                f"{m.get('title', '')} {n}/{len(m['sections'])} {s['title']}", n, s["file"],
+                when + timedelta(seconds=n), int(s.get("duration_ms", 0)), desc, section_chapters(s),
+                Path(s["file"]).stem + ".vtt", (s.get("files") or {}).get("opus", ""),
+            )
+        )  # fmt: skip
+    return out
+
+
+def chapters_json(m: dict[str, Any], ep: Episode) -> str:
+    """Podcasting 2.0 JSON chapters (version 1.2.0), times in seconds."""
+    chapters = [{"startTime": ms / 1000, "title": title} for ms, title in ep.chapters]
+    podcast = str(m.get("title", ""))
+    doc = {"version": "1.2.0", "title": ep.title, "podcastName": podcast, "chapters": chapters}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def section_vtt(m: dict[str, Any], number: int) -> str:
+    """One cue per sentence of a section, timed on the section file."""
+    cues = ["WEBVTT", ""]
+    for s in m.get("sentences", []):
+        if s.get("section") == number:
+            start, end = format_timestamp(s["section_start_ms"]), format_timestamp(s["section_end_ms"])
+            cues += [f"{start} --> {end}", " ".join(str(s["text"]).split()), ""]
+    return "\n".join(cues)
+
+
+def companions(doc_dir: Path, m: dict[str, Any], per_section: bool = False) -> dict[str, str | bytes]:
+    """Files the feed points at that a build does not write: name -> content."""
+    out: dict[str, str | bytes] = {COVER_NAME: cover(str(m.get("title", doc_dir.name)))}
+    for ep in episodes(doc_dir, m, per_section):
+        out[ep.chapters_file] = chapters_json(m, ep)
+        if per_section:
+            out[ep.transcript] = section_vtt(m, ep.number)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def cover(title: str) -> bytes:
+    return cover_png(title, size=1400)  # podcast apps ask for 1400-3000 px artwork
+
+
+def render_feed(
+    docs: list[tuple[Path, dict[str, Any]]],
+    base_url: str,
+    out_root: Path,
+    per_section: bool = False,
+    whole_library: bool = True,
+) -> bytes:
+    """The RSS of the library `docs` (folders under out_root), or of the one document in `docs` when
+    not `whole_library`; file URLs are `base_url` + the path under out_root."""
+    base = base_url.rstrip("/")
+    single = not whole_library
+    title = str(docs[0][1].get("title")) if single else LIBRARY_TITLE
+    home = f"{base}/{_rel(out_root, docs[0][0])}/" if single else f"{base}/"
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
+    fg.title(title)
+    fg.link(href=home + FEED_NAME, rel="self")
+    fg.link(href=home, rel="alternate")  # the last link given is RSS's <link>
+    fg.description(outline_text(docs[0][1]) if single else f"{len(docs)} 篇学习音频（audiostudy）")
+    fg.language("zh-cn")
+    fg.generator("audiostudy")
+    fg.podcast.itunes_author("audiostudy")
+    fg.podcast.itunes_category("Education")
+    fg.podcast.itunes_explicit("no")
+    fg.podcast.itunes_type("serial" if per_section else "episodic")
+    fg.podcast.itunes_image(home + COVER_NAME)
+    fg.podcastindex.guid(home + FEED_NAME)
+    eps = [(d, m, ep) for d, m in docs for ep in episodes(d, m, per_section)]
+    if not per_section:
+        eps.sort(key=lambda e: e[2].published, reverse=True)
+    for d, _, ep in eps:
+        _add_entry(fg, f"{base}/{_rel(out_root, d)}/", d, ep)
+    return bytes(fg.rss_str(pretty=True))
+
+
+def _rel(out_root: Path, doc_dir: Path) -> str:
+    return url(doc_dir.relative_to(out_root).as_posix()) if doc_dir != out_root else ""
+
+
+def _add_entry(fg: FeedGenerator, folder: str, doc_dir: Path, ep: Episode) -> None:
+    fe = fg.add_entry(order="append")
+    fe.guid(ep.guid, permalink=False)
+    fe.title(ep.title)
+    fe.description(ep.description)
+    fe.link(href=folder + "index.html")
+    fe.published(ep.published)
+    fe.enclosure(folder + url(ep.audio), str((doc_dir / ep.audio).stat().st_size), media_type(ep.audio))
+    fe.podcast.itunes_duration(round(ep.duration_ms / 1000))
+    fe.podcast.itunes_episode(ep.number)
+    fe.podcastindex.chapters(folder + url(ep.chapters_file))
+    if ep.transcript:
+        fe.podcastindex.transcript(Link(folder + url(ep.transcript), "text/vtt", language="zh-cn"))
+    if ep.alternate and (doc_dir / ep.alternate).is_file():
+        size = (doc_dir / ep.alternate).stat().st_size
+        opus = Link(folder + url(ep.alternate), 'audio/ogg; codecs="opus"', size)
+        fe.podcastindex.alternate_enclosure(opus)
+
+
+def write_feeds(out_root: Path, base_url: str, per_section: bool = False) -> list[Path]:
+    """Write every document's feed and companions, and the library feed; returns the feed paths."""
+    from .audio import atomic_path
+
+    base = check_base_url(base_url)
+    docs = library(out_root)
+    written = []
+    for d, m in docs:
+        for name, content in companions(d, m, per_section).items():
+            with atomic_path(d / name) as tmp:
+                tmp.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        _remove_stale_chapters(d)
+        with atomic_path(d / FEED_NAME) as tmp:
+            tmp.write_bytes(render_feed([(d, m)], base, out_root, per_section, whole_library=False))
+        written.append(d / FEED_NAME)
+    if docs:
+        with atomic_path(out_root / COVER_NAME) as tmp:
+            tmp.write_bytes(cover(LIBRARY_TITLE))
+        with atomic_path(out_root / FEED_NAME) as tmp:
+            tmp.write_bytes(render_feed(docs, base, out_root, per_section))
+        written.append(out_root / FEED_NAME)
+    return written
+
+
+def _remove_stale_chapters(doc_dir: Path) -> None:
+    """Chapter files we wrote for audio that a later build removed (a dropped section)."""
+    for f in doc_dir.glob("*" + CHAPTERS_SUFFIX):
+        stem = f.name.removesuffix(CHAPTERS_SUFFIX)
+        if not any((doc_dir / (stem + ext)).is_file() for ext in (".mp3", ".m4b", ".opus")):
+            f.unlink(missing_ok=True)
