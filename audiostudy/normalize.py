@@ -17,6 +17,10 @@ from collections.abc import Callable
 
 import cn2an
 
+from .latin import LETTERS, PHRASES, read_word, spell
+
+__all__ = ["LETTERS", "cardinal", "digits", "reading_changes", "spell", "to_reading"]
+
 _DIGITS = "零一二三四五六七八九"
 _PHONE_DIGITS = "零幺二三四五六七八九"  # 1 is read 幺 in numbers read digit by digit, as on the phone
 _FULLWIDTH = str.maketrans(
@@ -25,30 +29,6 @@ _FULLWIDTH = str.maketrans(
     | {chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}
     | {"％": "%", "＋": "+", "＝": "=", "＠": "@", "＆": "&", "／": "/"}
 )
-# Letter names made of Chinese characters, as the letters are commonly said in Mandarin.
-_LETTER_NAMES = (
-    "诶 比 西 迪 伊 艾弗 吉 艾尺 爱 杰 开 艾勒 艾姆 恩 欧 屁 吉吾 阿尔 艾斯 提 优 维 达布溜 艾克斯 歪 贼德"
-)
-LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", _LETTER_NAMES.split(), strict=True))
-# Words and place names a Chinese reader says in Chinese; anything else is spelled.
-WORDS = {
-    "app": "应用", "wifi": "无线网络", "email": "电子邮件", "internet": "互联网", "online": "在线",
-    "offline": "离线", "hello": "哈喽", "ok": "欧克", "logo": "标志", "video": "视频", "blog": "博客",
-    "china": "中国", "japan": "日本", "europe": "欧洲", "asia": "亚洲", "africa": "非洲",
-    "beijing": "北京", "shanghai": "上海", "guangzhou": "广州", "shenzhen": "深圳", "tianjin": "天津",
-    "chongqing": "重庆", "hangzhou": "杭州", "nanjing": "南京", "wuhan": "武汉", "chengdu": "成都",
-    "xian": "西安", "suzhou": "苏州", "xiamen": "厦门", "qingdao": "青岛", "harbin": "哈尔滨",
-    "kunming": "昆明", "lhasa": "拉萨", "urumqi": "乌鲁木齐", "macau": "澳门", "macao": "澳门",
-    "taipei": "台北", "hongkong": "香港", "tokyo": "东京", "osaka": "大阪", "seoul": "首尔",
-    "london": "伦敦", "paris": "巴黎", "berlin": "柏林", "moscow": "莫斯科", "washington": "华盛顿",
-    "singapore": "新加坡", "sydney": "悉尼", "dubai": "迪拜", "rotterdam": "鹿特丹", "hamburg": "汉堡",
-    "chicago": "芝加哥", "boston": "波士顿", "toronto": "多伦多", "vancouver": "温哥华",
-    "munich": "慕尼黑", "rome": "罗马", "madrid": "马德里", "milan": "米兰", "vienna": "维也纳",
-    "geneva": "日内瓦", "bangkok": "曼谷", "jakarta": "雅加达", "hanoi": "河内", "delhi": "德里",
-    "mumbai": "孟买", "cairo": "开罗", "istanbul": "伊斯坦布尔", "athens": "雅典",
-    "amsterdam": "阿姆斯特丹", "brussels": "布鲁塞尔", "zurich": "苏黎世", "prague": "布拉格",
-}  # fmt: skip
-PHRASES = {"hong kong": "香港", "new york": "纽约", "los angeles": "洛杉矶", "san francisco": "旧金山"}
 UNITS = {
     "km/h": "千米每小时", "m/s": "米每秒", "km²": "平方千米", "km2": "平方千米", "m²": "平方米",
     "m2": "平方米", "m³": "立方米", "m3": "立方米", "㎡": "平方米", "km": "千米", "cm": "厘米",
@@ -86,10 +66,6 @@ def digits(s: str, phone: bool = False) -> str:
     return "".join(table[int(c)] if c.isdigit() else ("点" if c == "." else "") for c in s)
 
 
-def spell(word: str) -> str:
-    return "".join(LETTERS.get(c.upper(), "") for c in word)
-
-
 def _clock(h: str, m: str, sec: str | None = None) -> str:
     hour = "两" if int(h) == 2 else cardinal(str(int(h)))
     out = hour + "点"
@@ -114,14 +90,36 @@ def _count(m: re.Match[str], text: str) -> str:
     return cardinal(plain)
 
 
-Rule = tuple[re.Pattern[str], Callable[[re.Match[str], str], str]]
+# A colon between numbers is a ratio or score, not a clock time, after these words or before these.
+_RATIO_BEFORE = re.compile(r"(?:比例|比分|比值|配比|比率|之比|比)\s*(?:为|是|达到?)?\s*$")
+_RATIO_AFTER = re.compile(
+    r"\s*(?:获胜|取胜|胜出|胜于|负于|战胜|击败|击溃|落败|告负|惜败|大胜|险胜|完胜|领先|的比分|的比例|的优势)"
+)
+_RATIO = rf"({_NUM})\s*:\s*({_NUM})(?![\d:])"
+
+
+def _ratio(m: re.Match[str]) -> str:
+    return cardinal(m[1]) + "比" + cardinal(m[2])
+
+
+def _ratio_in_context(m: re.Match[str], text: str) -> str | None:
+    """3:1获胜, 比分2:10: a score even where the numbers could be a clock time."""
+    if _RATIO_BEFORE.search(text[max(0, m.start() - 4) : m.start()]) or _RATIO_AFTER.match(text, m.end()):
+        return _ratio(m)
+    return None
+
+
+# A handler returning None declines: the next rule is tried at the same place.
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str], str], str | None]]
 
 _RULES: list[Rule] = [
+    (re.compile(_RATIO), _ratio_in_context),
     (
         re.compile(rf"(\d{{1,2}}):(\d{{2}}){_DASH}(\d{{1,2}}):(\d{{2}})"),
         lambda m, t: _clock(m[1], m[2]) + "至" + _clock(m[3], m[4]),
     ),
     (re.compile(r"([01]?\d|2[0-4]):([0-5]\d)(?::([0-5]\d))?(?!\d)"), lambda m, t: _clock(m[1], m[2], m[3])),
+    (re.compile(_RATIO), lambda m, t: _ratio(m)),  # 1:2, 1:50000: not a clock time, so a ratio
     (
         re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])"),
         lambda m, t: digits(m[1]) + "年" + cardinal(str(int(m[2]))) + "月" + cardinal(str(int(m[3]))) + "日",
@@ -157,7 +155,7 @@ _RULES: list[Rule] = [
         ),
         lambda m, t: PHRASES[re.sub(r"\s+", " ", m[1].lower())],
     ),
-    (re.compile(r"[A-Za-z]+"), lambda m, t: WORDS.get(m[0].lower(), "") or spell(m[0])),
+    (re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*"), lambda m, t: read_word(m[0])),
 ]
 
 
@@ -177,7 +175,7 @@ def _scan(text: str) -> tuple[str, list[tuple[str, str]]]:
     # \d below also matches Arabic-Indic, Devanagari… digits, which cn2an rejects with a ValueError:
     # read every decimal digit as the ASCII digit it stands for.
     text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m[0])), text)
-    text = re.sub(r"(?<=\d)[：:](?=\d{2})", ":", re.sub(r"(?<=\d)．(?=\d)", ".", text))
+    text = re.sub(r"(?<=\d)[：:](?=\d)", ":", re.sub(r"(?<=\d)．(?=\d)", ".", text))
     out: list[str] = []
     changes: list[tuple[str, str]] = []
     i, n = 0, len(text)
@@ -193,6 +191,8 @@ def _scan(text: str) -> tuple[str, list[tuple[str, str]]]:
                 if pattern is _UNIT_RULE and not _after_number(text, i):
                     continue  # a unit letter not after a number is an ordinary letter
                 reading = handler(m, text)
+                if reading is None:
+                    continue
                 out.append(reading)
                 if reading != m[0]:
                     changes.append((m[0], reading))

@@ -65,8 +65,35 @@ CASES = [
     ("Beijing", "北京"),
     ("New York港", "纽约港"),
     ("Rotterdam", "鹿特丹"),
-    ("app", "应用"),
     ("xyz", "艾克斯歪贼德"),
+    # Latin words that are Hanyu Pinyin: said as those syllables (place names in real briefings)
+    ("Shengjiang", "生江"),
+    ("Nanjiangkou", "难江口"),
+    ("Rencun", "人存"),
+    ("Hekou", "河口"),
+    ("Xi'an", "西安"),
+    ("Zhangjiakou", "张家口"),
+    ("Shengjiang镇", "生江镇"),
+    # brands and common words, as Chinese speakers say them; acronyms letter by letter
+    ("iPhone", "爱疯"),
+    ("App", "诶屁屁"),
+    ("Wi-Fi", "歪飞"),
+    ("WiFi", "歪飞"),
+    ("WeChat", "微信"),
+    ("PPT", "屁屁提"),
+    ("CPU", "西屁优"),
+    ("A股", "诶股"),
+    ("Thx", "提艾尺艾克斯"),
+    ("COVID-19", "西欧维爱迪十九"),
+    # ratios and scores; clock times stay times
+    ("比例1:2", "比例一比二"),
+    ("3:1获胜", "三比一获胜"),
+    ("以3：1胜出", "以三比一胜出"),
+    ("比分2:10", "比分二比十"),
+    ("比例为1:50000", "比例为一比五万"),
+    ("按1:1配套", "按一比一配套"),
+    ("10:30开会", "十点三十分开会"),
+    ("16：30", "十六点三十分"),
     # Chinese text and numerals untouched
     ("二十三个", "二十三个"),
     ("同志们，要抓好落实。", "同志们，要抓好落实。"),
@@ -109,3 +136,38 @@ def test_reading_changes_lists_tokens_in_order() -> None:
 
 def test_reading_changes_empty_for_plain_chinese() -> None:
     assert reading_changes("全面从严治党永远在路上。") == []
+
+
+def test_pinyin_table_characters_have_that_reading() -> None:
+    """Each syllable's character is read as that syllable by pypinyin, which the offline front end uses."""
+    from pypinyin import Style, pinyin
+
+    from audiostudy.latin import pinyin_chars
+
+    table = pinyin_chars()
+    assert len(table) > 380
+    for syllable, char in table.items():
+        assert pinyin(char, style=Style.NORMAL, v_to_u=False)[0][0] == syllable, (syllable, char)
+
+
+@pytest.mark.parametrize(
+    ("word", "syllables"),
+    [
+        ("nanjiangkou", ["nan", "jiang", "kou"]),
+        ("xian", ["xian"]),  # one syllable: xi'an would need the apostrophe
+        ("fangan", ["fan", "gan"]),  # not fang-an: a syllable starting with a vowel needs an apostrophe
+        ("zhuangzu", ["zhuang", "zu"]),
+        ("strength", None),
+        ("qwerty", None),
+    ],
+)
+def test_pinyin_segmentation(word: str, syllables: list[str] | None) -> None:
+    from audiostudy.latin import pinyin_syllables
+
+    assert pinyin_syllables(word) == syllables
+
+
+def test_word_table_is_speakable_by_engine() -> None:
+    from audiostudy.latin import WORDS
+
+    assert all(_engine_ok(v) and v for v in WORDS.values())
