@@ -248,8 +248,13 @@ def _heading_title(line: Line) -> str:
 
 
 def _split_closing(part: list[Line], pt_kind: str | None) -> tuple[list[Line], list[Line]]:
+    """The closing that ends the last section, if any. The section keeps its first paragraph: a
+    salutation opening it (五、工作要求 / 同志们，还有9天就是除夕。…) belongs to it, and a section
+    is never left holding only its title while text follows."""
     last_point = max((i for i, ln in enumerate(part) if pt_kind and ln.kind == pt_kind), default=0)
-    for i in range(max(1, last_point + 1), len(part)):
+    heading = part[0].text.rstrip(_END_PUNCT + "。 ")
+    first = 1 if len(heading) > len(_heading_title(part[0])) else 2
+    for i in range(max(first, last_point + 1), len(part)):
         if part[i].kind is None and _CLOSING.match(part[i].text):
             return part[:i], part[i:]
     return part, []
