@@ -5,11 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .document import outline_lines
+from .estimate import estimate
 from .model import Document
-
-# The offline voice reads ~4.3 characters per second including pauses (measured on the sample
-# speech: 3,528 characters in ~13.7 min); the edge voices are within 10 % of that.
-CHARS_PER_MINUTE = 260
 
 
 def render_outline(doc: Document, path: str | Path, out_root: Path, reading: bool = False) -> list[str]:
@@ -18,12 +15,13 @@ def render_outline(doc: Document, path: str | Path, out_root: Path, reading: boo
     lines = outline_lines(doc)
     manifest = read_manifest(output_dir(path, doc, out_root))
     built = {s["title"]: s for s in manifest.get("sections", [])} if manifest else {}
+    guess = estimate(doc)
     lines.append("")
     lines.append(
-        f"{doc.chars} 字, about {doc.chars / CHARS_PER_MINUTE:.1f} min (estimated); encoding {doc.encoding}"
+        f"{doc.chars} 字, about {guess.total_ms / 60000:.1f} min (estimated); encoding {doc.encoding}"
     )
-    for s in doc.sections:
-        est = s.chars / CHARS_PER_MINUTE
+    for s, est_ms in zip(doc.sections, guess.sections_ms, strict=True):
+        est = est_ms / 60000
         got = built.get(s.title)
         actual = f", built {got['duration_ms'] / 60000:.1f} min ({got['file']})" if got else ""
         lines.append(f"  {s.number:>2}. ~{est:.1f} min{actual}")

@@ -1,0 +1,68 @@
+"""How long a build will be, before building: the offline voice's speaking rate plus every pause the
+build inserts, counted from the same chunks and pause settings the build uses.
+
+Calibrated on a real offline build of ../shared/samples/speech.txt (docs/benchmarks.md, "outline
+estimate"): the voice says SPOKEN_CHARS_PER_SECOND characters of the reading text (after number and
+Latin normalisation, engine silence trimmed) plus CHUNK_OVERHEAD_MS per chunk (the onset and release
+the trimmer leaves on every clip).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .backends.offline import OfflineBackend
+from .model import Boundary, Document, Sentence
+from .normalize import to_reading
+from .pipeline import Pauses
+from .segment import split_document
+
+SPOKEN_CHARS_PER_SECOND = 5.7
+CHUNK_OVERHEAD_MS = 200
+
+
+def clause_pause_ms(chunk: str, pauses: Pauses) -> int:
+    """Silence the build puts after chunk when another chunk of the same sentence follows it.
+
+    The one place the estimate learns the clause pause: when chunks end at clause marks (，、；：) with a
+    pause that follows the mark, this must return what assemble inserts for chunk's last mark."""
+    return pauses.chunk_ms
+
+
+def _boundary_ms(boundary: Boundary, pauses: Pauses) -> int:
+    return {
+        Boundary.FIRST: 0,
+        Boundary.SENTENCE: pauses.sentence_ms,
+        Boundary.PARAGRAPH: pauses.paragraph_ms,
+        Boundary.POINT: pauses.point_ms,
+    }[boundary]
+
+
+def spoken_chars(text: str) -> int:
+    """Characters the offline voice says for text: Chinese characters of its reading."""
+    return sum(1 for c in to_reading(text) if "\u4e00" <= c <= "\u9fa5")
+
+
+def sentence_ms(sentence: Sentence, pauses: Pauses) -> int:
+    """The sentence's own audio: its chunks spoken and the pauses between them."""
+    ms_per_char = 1000 / SPOKEN_CHARS_PER_SECOND
+    speech = sum(spoken_chars(c) * ms_per_char + CHUNK_OVERHEAD_MS for c in sentence.chunks)
+    gaps = sum(clause_pause_ms(c, pauses) for c in sentence.chunks[:-1])
+    return round(speech) + gaps
+
+
+@dataclass(frozen=True)
+class Estimate:
+    sections_ms: tuple[int, ...]  # one per section, in order, like the built section files
+    total_ms: int  # the whole-document file: sections and the pauses between them
+
+
+def estimate(doc: Document, pauses: Pauses | None = None) -> Estimate:
+    pauses = pauses or Pauses()
+    per_section: dict[int, int] = {s.number: 0 for s in doc.sections}
+    for sentence in split_document(doc, OfflineBackend.max_chars):
+        per_section[sentence.section] += _boundary_ms(sentence.boundary, pauses)
+        per_section[sentence.section] += sentence_ms(sentence, pauses)
+    spoken = [ms for ms in per_section.values() if ms]
+    total = sum(spoken) + pauses.section_ms * max(0, len(spoken) - 1)
+    return Estimate(tuple(per_section.values()), total)
