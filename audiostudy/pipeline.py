@@ -20,6 +20,7 @@ from .cache import ClipCache, chunk_key
 from .document import load
 from .errors import BatchError, EngineError, InputError, OutputError, SynthesisError, UsageError, os_reason
 from .inputs.base import url_stem
+from .lexicon import Lexicon, load_lexicon
 from .loaders import DOC_SUFFIXES, is_url
 from .model import Document, Sentence
 from .names import safe_filename
@@ -53,6 +54,7 @@ class BuildOptions:
     force: bool = False
     fallback: str | None = None  # "offline": fill chunks the online engine failed with the offline voice
     summary: bool = False  # also write <stem>-summary.mp3: section titles and point sentences
+    lexicons: tuple[Path, ...] = ()  # --lexicon files, after the built-in, user and beside-the-document ones
     backend_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,6 +85,7 @@ class Job:
     engine: str
     trim: bool = True  # cut the engine's silence around the clip (see Backend.trim_silence)
     display: str = ""  # the chunk as written (before reading normalisation)
+    lexicon: tuple[str, ...] = ()  # words whose spoken form the pronunciation lexicon set
 
 
 @dataclass
@@ -93,6 +96,7 @@ class BuildResult:
     cached: int = 0
     up_to_date: bool = False
     fallback_sentences: list[str] = field(default_factory=list)
+    relexed: dict[int, tuple[str, ...]] = field(default_factory=dict)  # sentence -> lexicon words in it
 
     @property
     def summary(self) -> str:
@@ -104,6 +108,10 @@ class BuildResult:
             f"{self.out_dir}: {len(m['sections'])} sections, {mins:.1f} min; "
             f"{self.synthesised} synthesised, {self.cached} from cache; {voices_text(m)}"
         )
+        if self.relexed:
+            n = len(self.relexed)
+            words = "、".join(dict.fromkeys(w for ws in self.relexed.values() for w in ws))
+            s += f"; {n} sentence{'s' if n > 1 else ''} with lexicon readings synthesised ({words})"
         if self.fallback_sentences:
             s += (
                 f"; {len(self.fallback_sentences)} sentences fell back to the offline voice "
@@ -133,8 +141,11 @@ def output_dir(path: str | Path, doc: Document, out_root: Path) -> Path:
     return out_root / safe_filename(stem, fallback="document")
 
 
-def plan_jobs(sentences: list[Sentence], backend: Backend, settings: VoiceSettings) -> list[list[Job]]:
-    """Per sentence, the chunks to synthesise. Reading normalisation only for engines that need it."""
+def plan_jobs(
+    sentences: list[Sentence], backend: Backend, settings: VoiceSettings, lexicon: Lexicon | None = None
+) -> list[list[Job]]:
+    """Per sentence, the chunks to synthesise: the pronunciation lexicon rewrites what is spoken (never
+    the sentence text shown), then reading normalisation for engines that need it."""
     from .normalize import to_reading
 
     identity = backend.identity(settings)
@@ -142,10 +153,12 @@ def plan_jobs(sentences: list[Sentence], backend: Backend, settings: VoiceSettin
     for i, s in enumerate(sentences):
         jobs = []
         for chunk in s.chunks:
-            spoken = to_reading(chunk) if backend.needs_normalisation else chunk
+            spoken, used = lexicon.apply(chunk) if lexicon else (chunk, ())
+            spoken = to_reading(spoken) if backend.needs_normalisation else spoken
             if is_speakable(spoken):
                 key = chunk_key(identity, settings, spoken)
-                jobs.append(Job(i, spoken, key, backend.name, backend.trim_silence, chunk))
+                used_words = tuple(e.word for e in used)
+                jobs.append(Job(i, spoken, key, backend.name, backend.trim_silence, chunk, used_words))
         plan.append(jobs)
     return plan
 
@@ -224,8 +237,10 @@ def build(
         # offline builds). A voice asked for by name never gets here: the CLI refuses it offline.
         opts = replace(opts, settings=replace(opts.settings, voice="", volume="+0%"))
     try:
+        lexicon = load_lexicon(path, opts.lexicons)
+        lexicon.keep_whole()  # before chunking: a lexicon word is never split between chunks
         sentences = split_document(doc, backend.max_chars, backend.clause_chunks)
-        plan = plan_jobs(sentences, backend, opts.settings)
+        plan = plan_jobs(sentences, backend, opts.settings, lexicon)
         out_dir = output_dir(path, doc, opts.out_root)
         fp = fingerprint(doc_text_of(doc), plan, opts)
         if not opts.force and is_current(out_dir, fp):
@@ -237,6 +252,7 @@ def build(
         fallback: list[str] = []
         keys = {j.key for js in plan for j in js}
         had = {k for k in keys if k in cache} if opts.fallback == "offline" else set()
+        relexed = _relexed(plan, cache)
         try:
             n_new, n_cached = synthesise_missing(
                 [j for js in plan for j in js], backend, opts.settings, cache, reporter
@@ -246,7 +262,9 @@ def build(
             # every sentence then falls back (and is listed as such).
             if opts.fallback != "offline" or backend.name == "offline":
                 raise
-            plan, fallback, n_new, n_cached = _fill_with_offline(plan, sentences, cache, opts, reporter)
+            plan, fallback, n_new, n_cached = _fill_with_offline(
+                plan, sentences, cache, opts, reporter, lexicon
+            )
             # Count what the online engine did finish too, not only the offline fill.
             n_new += sum(1 for k in keys - had if k in cache)
             n_cached += len(had)
@@ -256,10 +274,20 @@ def build(
         # (everything else comes from the cache) instead of answering "up to date".
         manifest_fp = f"{fp}+fallback" if fallback else fp
         manifest = assemble(doc, sentences, plan, cache, out_dir, opts, backend, manifest_fp, fallback)
-        return BuildResult(out_dir, manifest, n_new, n_cached, fallback_sentences=fallback)
+        return BuildResult(out_dir, manifest, n_new, n_cached, fallback_sentences=fallback, relexed=relexed)
     finally:
         if own_backend:
             backend.close()
+
+
+def _relexed(plan: list[list[Job]], cache: ClipCache) -> dict[int, tuple[str, ...]]:
+    """Sentences about to be synthesised (not cached) whose spoken text the lexicon set -> its words."""
+    out: dict[int, tuple[str, ...]] = {}
+    for jobs in plan:
+        for j in jobs:
+            if j.lexicon and j.key not in cache:
+                out[j.sentence] = tuple(dict.fromkeys(out.get(j.sentence, ()) + j.lexicon))
+    return out
 
 
 def doc_text_of(doc: Document) -> str:
@@ -277,6 +305,7 @@ def _fill_with_offline(
     cache: ClipCache,
     opts: BuildOptions,
     reporter: Reporter,
+    lexicon: Lexicon | None = None,
 ) -> tuple[list[list[Job]], list[str], int, int]:
     """Replace every sentence the online engine could not finish with the offline voice, whole
     sentences at a time so one sentence never mixes voices, and report exactly which.
@@ -287,7 +316,7 @@ def _fill_with_offline(
     offline = get_backend("offline", workers=opts.workers)
     offline_settings = VoiceSettings(rate=opts.settings.rate, pitch=opts.settings.pitch)
     try:
-        offline_plan = plan_jobs(sentences, offline, offline_settings)
+        offline_plan = plan_jobs(sentences, offline, offline_settings, lexicon)
         new_plan: list[list[Job]] = []
         fallback: list[str] = []
         for i, jobs in enumerate(plan):

