@@ -45,6 +45,14 @@ Docs = Annotated[
         "an http(s) address, or - for stdin."
     ),
 ]
+Lexicons = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--lexicon",
+        help="Pronunciation lexicon (`词 pin1 yin1` or `原文 => 读法` lines); repeatable, later files win. "
+        "Also read: the built-in list, lexicon.txt in the user config folder, <document>.lexicon.txt.",
+    ),
+]
 OutRoot = Annotated[Path, typer.Option("--out", "-o", help="Output root; files go to OUT/<document-stem>/.")]
 CacheDir = Annotated[
     Path | None,
@@ -169,6 +177,7 @@ def build(
     ] = None,
     cache_dir: CacheDir = None,
     force: Annotated[bool, typer.Option(help="Rebuild even when the outputs are up to date.")] = False,
+    lexicon: Lexicons = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     progress: Annotated[
         str,
@@ -239,6 +248,7 @@ def build(
         workers=workers,
         force=force,
         fallback=fallback,
+        lexicons=tuple(lexicon or ()),
         summary=summary,
         # With a fallback, edge finishes every chunk it can before reporting the ones that failed.
         # The voice was checked above, against the live list when it is not a built-in one.
@@ -312,15 +322,17 @@ def outline(
     document: Doc,
     out_root: OutRoot = Path("audio"),
     reading: Annotated[
-        bool, typer.Option("--reading", help="Show how numbers and Latin will be read.")
+        bool,
+        typer.Option("--reading", help="Show how numbers, Latin and polyphonic words (多音字) will be read."),
     ] = False,
+    lexicon: Lexicons = None,
 ) -> None:
     """Show the sections and points found in DOCUMENT, with character counts and minutes."""
     from .document import load
     from .outline import render_outline
 
     doc = load(document)
-    for line in render_outline(doc, document, out_root, reading=reading):
+    for line in render_outline(doc, document, out_root, reading=reading, lexicons=tuple(lexicon or ())):
         out.print(line, markup=False)
 
 

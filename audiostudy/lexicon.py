@@ -54,6 +54,12 @@ def _tone_chars() -> dict[str, str]:
     return table
 
 
+@cache
+def unambiguous_chars() -> frozenset[str]:
+    """Characters read the same way in every phrase and by default."""
+    return frozenset("".join(_tone_chars().values()))
+
+
 def speak_as(word: str, pinyin: Sequence[str]) -> str:
     """The word written with characters that can only be read as pinyin: 行长 hang2 zhang3 -> 航掌.
     A character already read only that way is kept; a syllable no such character has (some neutral
@@ -80,10 +86,8 @@ def _parse_line(text: str, where: str) -> Entry:
     if not syllables:
         raise _error(where, f"`{word}` has no reading: write `词 pin1 yin1` or `原文 => 读法`")
     if len(syllables) != len(word):
-        raise _error(
-            where,
-            f"`{word}` has {len(word)} characters but {len(syllables)} syllables: give one per character",
-        )
+        counts = f"{len(word)} characters but {len(syllables)} syllables"
+        raise _error(where, f"`{word}` has {counts}: give one syllable per character")
     for s in syllables:
         m = _SYLLABLE.match(s.lower().replace("ü", "v"))
         if not m or not any(k[:-1] == m[1] for k in _tone_chars()):

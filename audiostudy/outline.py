@@ -9,7 +9,9 @@ from .estimate import estimate
 from .model import Document
 
 
-def render_outline(doc: Document, path: str | Path, out_root: Path, reading: bool = False) -> list[str]:
+def render_outline(
+    doc: Document, path: str | Path, out_root: Path, reading: bool = False, lexicons: tuple[Path, ...] = ()
+) -> list[str]:
     from .pipeline import output_dir, read_manifest
 
     lines = outline_lines(doc)
@@ -41,4 +43,25 @@ def render_outline(doc: Document, path: str | Path, out_root: Path, reading: boo
                         lines.append(f"  {token} → {said}")
         if not seen:
             lines.append("  (nothing to rewrite: every character is read as written)")
+        lines += _polyphone_lines(doc, path, lexicons)
+    return lines
+
+
+def _polyphone_lines(doc: Document, path: str | Path, lexicons: tuple[Path, ...]) -> list[str]:
+    """Every polyphonic word, the reading it gets and where the reading comes from, once each."""
+    from .lexicon import load_lexicon
+    from .polyphones import polyphonic_words
+
+    lexicon = load_lexicon(path, lexicons)
+    lexicon.keep_whole()
+    lines = ["", "polyphonic words (多音字): reading · from"]
+    seen = set()
+    for s in doc.sections:
+        for p in s.paragraphs:
+            for r in polyphonic_words(p.text, lexicon):
+                if r not in seen:
+                    seen.add(r)
+                    lines.append(f"  {r.word}  {r.reading} · {r.source}")
+    if not seen:
+        lines.append("  (none)")
     return lines

@@ -14,9 +14,11 @@ from pypinyin import Style
 from pypinyin.contrib.neutral_tone import NeutralToneWith5Mixin
 from pypinyin.converter import DefaultConverter
 from pypinyin.core import Pinyin
+from typer.testing import CliRunner
 
 from audiostudy.backends import VoiceSettings
 from audiostudy.backends.offline import OfflineBackend
+from audiostudy.cli import app
 from audiostudy.document import parse
 from audiostudy.errors import InputError
 from audiostudy.lexicon import BUILTIN, Lexicon, load_lexicon, parse_lexicon, speak_as, user_lexicon_path
@@ -224,3 +226,35 @@ def test_a_lexicon_edit_resynthesises_exactly_the_affected_sentences(tmp_path: P
     assert third.synthesised == 2 and len(third.relexed) == 2
     assert all("重要" in words for words in third.relexed.values())
     assert len(engine.calls) == 2 and all("重要" not in c for c in engine.calls)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def test_outline_reading_lists_polyphones_with_reading_and_source(tmp_path: Path) -> None:
+    src, _ = _lexicon(tmp_path)
+    extra = tmp_path / "extra.txt"
+    extra.write_text("角色 jiao3 se4\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["outline", str(src), "--reading", "--lexicon", str(extra)])
+    assert res.exit_code == 0, res.stderr
+    lines = [line.strip() for line in res.stdout.splitlines()]
+    assert "银行行长  yin2 hang2 hang2 zhang3 · lexicon (built-in:8)" in lines
+    assert f"重要  zhong4 yao4 · lexicon ({tmp_path / 'briefing.lexicon.txt'}:2)" in lines
+    assert f"角色  jiao3 se4 · lexicon ({extra}:1)" in lines  # --lexicon wins over the starter list
+    assert "干部  gan4 bu4 · phrase dictionary" in lines
+    assert "都  dou1 · default" in lines
+
+
+def test_build_with_malformed_lexicon_is_one_error_line_and_writes_nothing(tmp_path: Path) -> None:
+    src, _ = _lexicon(tmp_path)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("# fine\n行长 hang2 zhang3\n重庆 chongqing\n", encoding="utf-8")
+    out = tmp_path / "audio"
+    res = CliRunner().invoke(
+        app, ["build", str(src), "--engine", "offline", "--out", str(out), "--lexicon", str(bad)]
+    )
+    assert res.exit_code == 1
+    assert res.stderr.strip().splitlines() == [
+        f"error: {bad}:3: `重庆` has 2 characters but 1 syllables: give one syllable per character"
+    ]
+    assert not out.exists()
