@@ -1,11 +1,12 @@
 """How long a build will be, before building: the offline voice's speaking rate plus every pause the
 build inserts, counted from the same chunks and pause settings the build uses.
 
-Calibrated on a real offline build of ../shared/samples/speech.txt (59 sentences, 90 chunks, 3,151
-characters of reading text): a least-squares fit of each sentence's audio, less the pauses between its
-chunks, gives 175 ms per character (SPOKEN_CHARS_PER_SECOND) plus ~200 ms per chunk (CHUNK_OVERHEAD_MS:
-the onset and release the silence trimmer leaves on every clip). With them the estimate was 10.20 min
-against 10.18 min built, and every section within 5 %.
+Calibrated on a real offline build of ../shared/samples/speech.txt, clause by clause (59 sentences,
+322 chunks, 3,151 characters of reading text): a least-squares fit of each sentence's audio, less the
+clause pauses between its chunks, gives 181 ms per character (SPOKEN_CHARS_PER_SECOND) plus ~300 ms
+per chunk (CHUNK_OVERHEAD_MS: the engine's own padding around every clip, which the build keeps). The
+estimate was then 12.49 min against 12.49 min built, every section within 3 %. (With the earlier
+60-character chunks and trimmed clips the same fit gave 175 ms + 200 ms per chunk: 10.20 vs 10.18 min.)
 """
 
 from __future__ import annotations
@@ -15,19 +16,17 @@ from dataclasses import dataclass
 from .backends.offline import OfflineBackend
 from .model import Boundary, Document, Sentence
 from .normalize import to_reading
-from .pipeline import Pauses
+from .pauses import Pauses
 from .segment import split_document
 
-SPOKEN_CHARS_PER_SECOND = 5.7
-CHUNK_OVERHEAD_MS = 200
+SPOKEN_CHARS_PER_SECOND = 5.5
+CHUNK_OVERHEAD_MS = 300
 
 
 def clause_pause_ms(chunk: str, pauses: Pauses) -> int:
-    """Silence the build puts after chunk when another chunk of the same sentence follows it.
-
-    The one place the estimate learns the clause pause: when chunks end at clause marks (，、；：) with a
-    pause that follows the mark, this must return what assemble inserts for chunk's last mark."""
-    return pauses.chunk_ms
+    """Silence the build puts after chunk when another chunk of the same sentence follows it: the
+    pause the assembler takes from the same settings (by the clause mark the chunk ends on)."""
+    return pauses.clause_pause_ms(chunk)
 
 
 def _boundary_ms(boundary: Boundary, pauses: Pauses) -> int:
@@ -61,7 +60,7 @@ class Estimate:
 def estimate(doc: Document, pauses: Pauses | None = None) -> Estimate:
     pauses = pauses or Pauses()
     per_section: dict[int, int] = {s.number: 0 for s in doc.sections}
-    for sentence in split_document(doc, OfflineBackend.max_chars):
+    for sentence in split_document(doc, OfflineBackend.max_chars, OfflineBackend.clause_chunks):
         per_section[sentence.section] += _boundary_ms(sentence.boundary, pauses)
         per_section[sentence.section] += sentence_ms(sentence, pauses)
     spoken = [ms for ms in per_section.values() if ms]

@@ -9,7 +9,8 @@ import pytest
 
 from audiostudy.document import parse
 from audiostudy.estimate import Estimate, estimate, spoken_chars
-from audiostudy.pipeline import BuildOptions, Pauses, build
+from audiostudy.pauses import Pauses
+from audiostudy.pipeline import BuildOptions, build
 from docs import SHORT_SPEECH
 
 # Longer sentences with clause marks, numbers and Latin letters, in three sections: the shapes whose
@@ -38,12 +39,14 @@ def test_counts_sentence_point_and_section_pauses() -> None:
     assert len(base.sections_ms) == len(doc.sections)
 
 
-def test_counts_pauses_between_chunks_from_the_same_settings() -> None:
+def test_counts_a_clause_pause_per_clause_mark_from_the_same_settings() -> None:
+    """The offline voice speaks clause by clause: each ， inside a sentence costs clause_ms, each 、
+    half of it (the assembler's rule, Pauses.clause_pause_ms)."""
     doc = parse(BRIEFING)
-    base = estimate(doc, Pauses(chunk_ms=0))
-    with_pauses = estimate(doc, Pauses(chunk_ms=500))
-    assert with_pauses.total_ms > base.total_ms
-    assert (with_pauses.total_ms - base.total_ms) % 500 == 0
+    base = estimate(doc, Pauses(clause_ms=0))
+    with_pauses = estimate(doc, Pauses(clause_ms=400))
+    body = BRIEFING.split("\n", 1)[1]
+    assert with_pauses.total_ms - base.total_ms == 400 * body.count("，") + 200 * body.count("、")
 
 
 def test_reading_length_counts_numbers_as_said() -> None:
