@@ -33,6 +33,7 @@ FORMATS: dict[str, str] = {
 # Everything a folder build picks up.
 DOC_SUFFIXES = (".txt", ".md", ".markdown", ".docx", *FORMATS)
 
+
 def _reader(suffix: str) -> Callable[[Path], Loaded]:
     module, _, name = FORMATS[suffix].partition(":")
     fn: Callable[[Path], Loaded] = getattr(importlib.import_module(module), name)

@@ -110,10 +110,14 @@ def run() -> dict:
 if __name__ == "__main__":
     r = run()
     rate = r["rate"]
-    print(f"offline synthesis: {rate['per_char_s']:.3f} s/char (2 sentences {rate['t2_s']:.1f} s, "
-          f"8 sentences {rate['t8_s']:.1f} s)")
+    print(
+        f"offline synthesis: {rate['per_char_s']:.3f} s/char (2 sentences {rate['t2_s']:.1f} s, "
+        f"8 sentences {rate['t8_s']:.1f} s)"
+    )
     for kind in ("epub", "pdf"):
         x = r[kind]
-        print(f"{kind}: {x['pages']} pages, {x['chars']:,} chars, {x['sections']} sections; parse "
-              f"{x['parse_s']:.2f} s; synthesis ~{x['synthesis_estimate_s'] / 3600:.1f} h; "
-              f"ratio {x['ratio']:.5f}")
+        print(
+            f"{kind}: {x['pages']} pages, {x['chars']:,} chars, {x['sections']} sections; parse "
+            f"{x['parse_s']:.2f} s; synthesis ~{x['synthesis_estimate_s'] / 3600:.1f} h; "
+            f"ratio {x['ratio']:.5f}"
+        )
