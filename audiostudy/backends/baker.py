@@ -55,7 +55,7 @@ class FrontEnd:
         from pypinyin.converter import DefaultConverter
         from pypinyin.core import Pinyin
 
-        class Converter(NeutralToneWith5Mixin, DefaultConverter):  # type: ignore[misc]
+        class Converter(NeutralToneWith5Mixin, DefaultConverter):
             pass
 
         return Pinyin(Converter()).pinyin
@@ -83,7 +83,7 @@ class FrontEnd:
             raise FrontEndError(f"no phone {e.args[0]!r} in the voice's phone set") from None
 
     def phones(self, chars: str, syllables: Sequence[str]) -> list[str]:
-        """"sil i f #0 i f … sil" as a list: the Baker phone sequence."""
+        """The Baker phone sequence, "sil i f #0 i f … sil", as a list."""
         result = ["sil"]
         n, i, j = len(chars), 0, 0
         syl = list(syllables)
