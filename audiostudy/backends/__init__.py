@@ -1,5 +1,5 @@
-"""TTS engines behind one small Protocol. Engines are imported lazily: TensorFlow and edge-tts are
-heavy or optional at run time, and `audiostudy outline` needs neither."""
+"""TTS engines behind one small Protocol. Engines are imported lazily: the offline voice's runtime
+and edge-tts are heavy or optional at run time, and `audiostudy outline` needs neither."""
 
 from __future__ import annotations
 
