@@ -175,7 +175,8 @@ def extra_rows(rows: list, res: dict, work: Path, sample: Path, cold: dict, tf_p
             audiostudy(
                 "build", str(sample), "--out", str(work / "tf-audio"), "--cache-dir", str(work / "tf-cache"),
                 "-q", python=tf_python,
-            )
+            ),
+            cwd=work,  # not this checkout: `python -m` would import its audiostudy from the cwd
         )  # fmt: skip
         res["tf_cold"] = tf
         rows.append(
