@@ -17,6 +17,9 @@ from .listen import Listener, Report, format_report, listen_build
 from .pipeline import read_manifest
 
 CHECK_FILE = "check.json"
+# Whisper-base cannot judge a sentence shorter than this many syllables (a salutation such as 同志们
+# said alone comes back as 红具门): such sentences are heard and counted, never listed.
+MIN_SYLLABLES = 5
 
 
 def find_build(target: Path, out_root: Path) -> Path:
@@ -40,7 +43,7 @@ def check_build(out_dir: Path, model: str | None, threshold: float) -> Report:
     """Hear the build in `out_dir`, write check.json and mark the player page."""
     manifest = read_manifest(out_dir) or {}
     report = listen_build(out_dir, Listener(model))
-    result = report.to_dict(threshold)
+    result = report.to_dict(threshold, MIN_SYLLABLES)
     result["fingerprint"] = manifest.get("fingerprint")
     with atomic_path(out_dir / CHECK_FILE) as tmp, tmp.open("w", encoding="utf-8") as f:
         json.dump(result, f, ensure_ascii=False, indent=1)
@@ -52,10 +55,15 @@ def check_build(out_dir: Path, model: str | None, threshold: float) -> Report:
 def report_lines(report: Report, threshold: float, as_json: bool) -> list[str]:
     """What `check` prints: JSON, or the total and every sentence above the threshold."""
     if as_json:
-        return [json.dumps(report.to_dict(threshold), ensure_ascii=False, indent=1)]
-    lines = list(format_report(report, limit=len(report.sentences), threshold=threshold))
+        return [json.dumps(report.to_dict(threshold, MIN_SYLLABLES), ensure_ascii=False, indent=1)]
+    n = len(report.sentences)
+    lines = list(format_report(report, n, threshold, MIN_SYLLABLES))
     if len(lines) == 1:
         lines.append(f"no sentence above {threshold:.0%} syllable error")
+    short = sum(1 for h in report.sentences if len(h.expected) < MIN_SYLLABLES)
+    if short:
+        noun = "sentence" if short == 1 else "sentences"
+        lines.append(f"too short to judge (under {MIN_SYLLABLES} syllables): {short} {noun}")
     return lines
 
 

@@ -425,7 +425,8 @@ def check(
 
     What listening back cannot catch: a recogniser writes the most likely words, so a misread
     polyphone is often "corrected" back to the right character (行长 read as xíng zhǎng can still
-    come back as 行长); tones are not compared; and a rare name it does not know may be listed although
+    come back as 行长); tones are not compared; sentences under 5 syllables (a salutation, a short
+    heading) are too short for it to judge; and a rare name it does not know may be listed although
     it was read right. Needs the optional extra: pip install 'audiostudy[check]'.
     """
     from .check import check_build, find_build, report_lines
