@@ -207,9 +207,11 @@ def listen_build(out_dir: Path, listener: Listener) -> Report:
     titles = {s.get("number"): s.get("title", "") for s in manifest.get("sections", [])}
     heard: list[Heard] = []
     for s in manifest["sentences"]:
-        a = max(0, (int(s["start_ms"]) - PAD_MS) * RATE // 1000)
-        b = min(len(samples), (int(s["end_ms"]) + PAD_MS) * RATE // 1000)
-        text = listener.hear(_padded(samples[a:b])) if b > a else ""
+        text = ""
+        for start_ms, end_ms in _windows(s):
+            a = max(0, (start_ms - PAD_MS) * RATE // 1000)
+            b = min(len(samples), (end_ms + PAD_MS) * RATE // 1000)
+            text += listener.hear(_padded(samples[a:b])) if b > a else ""
         expected = syllables(s["text"])
         got = align([expected], syllables(text))[0]
         heard.append(
@@ -219,6 +221,26 @@ def listen_build(out_dir: Path, listener: Listener) -> Report:
         )  # fmt: skip
     audio_ms = len(samples) * 1000 // RATE
     return Report(tuple(heard), audio_ms, time.monotonic() - started, listener.name)
+
+
+# Whisper-base stops listening part-way through a long utterance (it heard the first 18 syllables of a
+# 40-syllable sentence and nothing after): a sentence longer than this is heard in windows of whole
+# clauses, from the clause times the manifest records.
+WINDOW_MS = 12_000
+
+
+def _windows(sentence: dict[str, Any]) -> list[tuple[int, int]]:
+    start, end = int(sentence["start_ms"]), int(sentence["end_ms"])
+    clauses = [(int(c["start_ms"]), int(c["end_ms"])) for c in sentence.get("clauses") or []]
+    if end - start <= WINDOW_MS or len(clauses) < 2:
+        return [(start, end)]
+    windows = [clauses[0]]
+    for a, b in clauses[1:]:
+        if b - windows[-1][0] <= WINDOW_MS:
+            windows[-1] = (windows[-1][0], b)
+        else:
+            windows.append((a, b))
+    return windows
 
 
 def _padded(segment: Any) -> Any:
