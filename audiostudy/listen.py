@@ -188,7 +188,7 @@ def _audio_file(out_dir: Path, manifest: dict[str, Any]) -> Path:
 
 def listen_build(out_dir: Path, listener: Listener) -> Report:
     """Hear every sentence of the build in `out_dir`, cut at the manifest's times."""
-    from .pipeline import read_manifest
+    from .folder import read_manifest
 
     manifest = read_manifest(out_dir)
     if not manifest or not isinstance(manifest.get("sentences"), list):

@@ -12,7 +12,7 @@ from .model import Document
 def render_outline(
     doc: Document, path: str | Path, out_root: Path, reading: bool = False, lexicons: tuple[Path, ...] = ()
 ) -> list[str]:
-    from .pipeline import output_dir, read_manifest
+    from .folder import output_dir, read_manifest
 
     lines = outline_lines(doc)
     manifest = read_manifest(output_dir(path, doc, out_root))

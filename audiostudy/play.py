@@ -16,20 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .backends import Backend, VoiceSettings
+from .backends import Backend
 from .document import load
 from .errors import UsageError
+from .folder import is_current, output_dir, read_manifest, text_sha256
 from .model import Document
-from .pipeline import (
-    DEFAULT_FORMATS,
-    FORMATS,
-    BuildOptions,
-    Pauses,
-    StudyOptions,
-    output_dir,
-    read_manifest,
-    text_sha256,
-)
+from .options import BuildOptions
 from .structure import cn_number
 
 # Players tried in this order: command line before the file, and whether it needs WAV input.
@@ -97,41 +89,14 @@ def resolve(doc: Document, which: str) -> Target:
     return matches[0]
 
 
-def is_current(manifest: dict[str, Any] | None, doc: Document, out_dir: Path) -> bool:
-    """The built files belong to this exact text and are all there."""
-    if not manifest or manifest.get("source_sha256") != text_sha256(doc):
-        return False
-    return all((out_dir / s.get("file", "")).is_file() for s in manifest.get("sections", []))
-
-
 def options_like(manifest: dict[str, Any] | None, out_root: Path, cache_dir: Path | None) -> BuildOptions:
     """Build options repeating an earlier build's (so its cached clips are reused), else defaults."""
-    base = BuildOptions(out_root=out_root, cache_dir=cache_dir)
-    if not manifest:
-        return base
     try:
-        st = dict(manifest.get("settings") or {})
-        files = manifest.get("files") or {}
-        return BuildOptions(
-            out_root=out_root,
-            cache_dir=cache_dir,
-            engine=str(manifest.get("engine") or "offline"),
-            settings=VoiceSettings(
-                voice=st.get("voice", ""),
-                rate=st.get("rate", "+0%"),
-                pitch=st.get("pitch", "+0Hz"),
-                volume=st.get("volume", "+0%"),
-            ),
-            pauses=Pauses.from_dict(st.get("pauses", {})),
-            study=StudyOptions(**st.get("study", {})),
-            formats=tuple(f for f in FORMATS if f in files) or DEFAULT_FORMATS,
-            speed=float(st.get("speed", 1.0)),
-            loudnorm=st.get("loudnorm"),
-            mp3_kbps=int(st.get("mp3_kbps", 64)),
-            summary="summary" in files,
-        )
+        if manifest:
+            return BuildOptions.from_manifest(manifest, out_root=out_root, cache_dir=cache_dir)
     except (TypeError, ValueError, UsageError):
-        return base
+        pass
+    return BuildOptions(out_root=out_root, cache_dir=cache_dir)
 
 
 def _section_record(manifest: dict[str, Any], doc: Document, target: Target) -> dict[str, Any]:
@@ -163,7 +128,7 @@ def play_section(
     out_dir = output_dir(document, doc, out_root)
     manifest = read_manifest(out_dir)
     lines: list[str] = []
-    if not is_current(manifest, doc, out_dir):
+    if not is_current(out_dir, manifest, source_sha256=text_sha256(doc)):
         from .pipeline import build
 
         why = "changed since it was built" if manifest else "not built yet"

@@ -28,6 +28,8 @@ def padded_tone(voice_ms: int) -> bytes:
 
 class FakeBackend:
     name = "fake"
+    default_voice = ""
+    online = False
     max_chars = 40
     needs_normalisation = False
     clause_chunks = False

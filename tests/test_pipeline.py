@@ -153,6 +153,7 @@ def test_fallback_covers_an_unreachable_service(tmp_path, monkeypatch):
 
     class Down(FakeBackend):
         name = "edge"
+        online = True
 
         def synthesize(self, texts, settings, on_done):
             raise EngineError("cannot reach the speech service")

