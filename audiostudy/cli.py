@@ -17,8 +17,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .backends.base import VoiceSettings
-from .errors import AudiostudyError, BatchError, EngineError, UsageError, describe_os_error
+from .errors import AudiostudyError, BatchError, UsageError, describe_os_error
 from .pauses import Pauses
 from .progress import PROGRESS_MODES, JsonlReporter, RichReporter
 
@@ -190,6 +189,9 @@ def build(
     feed_sections: FeedSections = False,
 ) -> None:
     """Synthesise DOCUMENT into section MP3s, an M4B and MP3 with chapters, subtitles and a player page."""
+    from dataclasses import replace
+
+    from .backends.registry import settle_voice
     from .options import DEFAULT_FORMATS, BuildOptions, StudyOptions
 
     opts = BuildOptions(
@@ -225,29 +227,11 @@ def build(
         from .feed import check_base_url
 
         base_url = check_base_url(base_url)
-    opts = _with_voice(opts, voice, rate, pitch, volume)
+    engine, settings = settle_voice(opts.engine, voice, rate, pitch, volume)
+    opts = replace(opts, engine=engine, settings=settings)
     _run_builds(document, opts, _reporter(progress, quiet))
     if base_url is not None:
         _write_feeds(out_root, base_url, feed_sections)
-
-
-def _with_voice(opts: Any, voice: str, rate: str, pitch: str, volume: str) -> Any:
-    """The options with checked voice settings; `auto` with a voice asked for by name becomes the
-    online engine, or an error when it is unreachable (never another voice)."""
-    from dataclasses import replace
-
-    from .backends.registry import AUTO, ONLINE, online_reachable
-
-    settings = _voice_settings(opts.engine, voice, rate, pitch, volume)
-    engine = opts.engine
-    if engine == AUTO and voice:
-        if not online_reachable():
-            raise EngineError(
-                f"{ONLINE}-tts is unreachable, so --voice {settings.voice} cannot be used; "
-                "check the connection, or use --engine offline for the offline voice"
-            )
-        engine = ONLINE
-    return replace(opts, engine=engine, settings=settings)
 
 
 def _reporter(progress: str, quiet: bool) -> RichReporter | JsonlReporter:
@@ -281,36 +265,6 @@ def _write_feeds(out_root: Path, base_url: str, per_section: bool) -> None:
     for path in write_feeds(out_root, base_url, per_section):
         rel = path.relative_to(out_root).as_posix()
         out.print(f"podcast feed {path}: subscribe at {base_url}/{rel}", markup=False)
-
-
-def _voice_settings(engine: str, voice: str, rate: str, pitch: str, volume: str) -> VoiceSettings:
-    from .backends.options import parse_pitch, parse_rate, parse_volume
-    from .backends.registry import takes_voices
-
-    rate, pitch, volume = parse_rate(rate), parse_pitch(pitch), parse_volume(volume)
-    if takes_voices(engine):
-        from .backends.voices import DEFAULT_VOICE, validate_voice
-
-        # Canonical spelling: it is part of the cache keys and the manifest.
-        voice = _live_checked(voice) if voice else validate_voice(DEFAULT_VOICE)
-    elif voice:
-        raise UsageError("--voice picks an edge voice; the offline engine has one voice (use --engine edge)")
-    elif volume != "+0%":
-        raise UsageError("--volume applies to edge voices; for the offline voice use --loudnorm")
-    return VoiceSettings(voice=voice, rate=rate, pitch=pitch, volume=volume)
-
-
-def _live_checked(voice: str) -> str:
-    """A voice from the built-in list, or else one the live list (when the service answers) has."""
-    from .backends.voices import SOURCE_ONLINE, list_voices, validate_voice
-
-    try:
-        return validate_voice(voice)
-    except UsageError:
-        live, source = list_voices(None, online=True)
-        if source != SOURCE_ONLINE:
-            raise
-        return validate_voice(voice, [v["ShortName"] for v in live])
 
 
 @app.command()

@@ -14,6 +14,7 @@ from .model import Document, PlacedSentence
 from .options import BuildOptions
 from .opus import opus_name
 from .timeline import PlacedSection, Timeline
+from .writers import WRITERS
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def _sentence_record(ps: PlacedSentence, section: int, reading: Reading) -> dict
 
 def files_of(stem: str, formats: tuple[str, ...], summary: dict[str, Any] | None) -> dict[str, str]:
     files: dict[str, str] = {
-        fmt: f"{stem}.{fmt}" for fmt in ("mp3", "m4b", "opus", "srt", "vtt", "lrc") if fmt in formats
+        fmt: f"{stem}.{fmt}" for fmt in ("mp3", "m4b", "opus", *WRITERS) if fmt in formats
     }
     if "html" in formats:
         files["html"] = "index.html"

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from .backends.base import VoiceSettings
-from .backends.registry import check_engine, check_fallback
+from .backends.registry import LOCAL, check_engine, check_fallback
 from .errors import UsageError
 from .pauses import Pauses
+from .writers import WRITERS
 
-FORMATS = ("mp3", "m4b", "srt", "vtt", "lrc", "html", "opus")
-DEFAULT_FORMATS = ("mp3", "m4b", "srt", "vtt", "lrc", "html")  # opus only when asked for
+# Whole-document audio, the text formats of the writers table, the player page, Ogg Opus.
+FORMATS = ("mp3", "m4b", *WRITERS, "html", "opus")
+DEFAULT_FORMATS = tuple(f for f in FORMATS if f != "opus")  # opus only when asked for
 
 
 def _between(option: str, value: float, lo: float, hi: float, unit: str = "") -> None:
@@ -35,7 +37,7 @@ class StudyOptions:
 @dataclass(frozen=True)
 class BuildOptions:
     out_root: Path = Path("audio")
-    engine: str = "offline"
+    engine: str = LOCAL
     settings: VoiceSettings = field(default_factory=VoiceSettings)
     pauses: Pauses = field(default_factory=Pauses)
     study: StudyOptions = field(default_factory=StudyOptions)
@@ -46,7 +48,7 @@ class BuildOptions:
     cache_dir: Path | None = None
     workers: int | None = None
     force: bool = False
-    fallback: str | None = None  # "offline": fill chunks the online engine failed with the offline voice
+    fallback: str | None = None  # registry.LOCAL: fill chunks the online engine failed with the offline voice
     summary: bool = False  # also write <stem>-summary.mp3: section titles and point sentences
     lexicons: tuple[Path, ...] = ()  # --lexicon files, after the built-in, user and beside-the-document ones
     backend_options: dict[str, Any] = field(default_factory=dict)
@@ -83,7 +85,7 @@ class BuildOptions:
         st = dict(manifest.get("settings") or {})
         files = manifest.get("files") or {}
         return cls(
-            engine=str(manifest.get("engine") or "offline"),
+            engine=str(manifest.get("engine") or LOCAL),
             settings=VoiceSettings(
                 voice=st.get("voice", ""),
                 rate=st.get("rate", "+0%"),

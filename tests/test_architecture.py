@@ -28,12 +28,11 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("engines", {"backends"}),
-    ("media", {"cache", "audio", "folder", "options", "plan", "stitch", "chapters", "estimate"}),
+    ("media", {"writers", "cache", "audio", "folder", "options", "plan", "stitch", "chapters", "estimate"}),
     (
         "outputs",
         {
             "timeline",
-            "writers",
             "opus",
             "manifest",
             "summary",

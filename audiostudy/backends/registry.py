@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import UsageError
-from .base import Backend
+from ..errors import EngineError, UsageError
+from .base import Backend, VoiceSettings
 
 
 def _offline(**options: Any) -> Backend:
@@ -71,3 +71,46 @@ def local_voice() -> str:
     from .offline import OfflineBackend
 
     return OfflineBackend.default_voice
+
+
+def live_checked(voice: str) -> str:
+    """A voice from the built-in list, or else one the live list (when the service answers) has."""
+    from .voices import SOURCE_ONLINE, list_voices, validate_voice
+
+    try:
+        return validate_voice(voice)
+    except UsageError:
+        live, source = list_voices(None, online=True)
+        if source != SOURCE_ONLINE:
+            raise
+        return validate_voice(voice, [v["ShortName"] for v in live])
+
+
+def voice_settings(engine: str, voice: str, rate: str, pitch: str, volume: str) -> VoiceSettings:
+    """Checked voice settings for `engine`, in their canonical spelling (part of the cache keys)."""
+    from .options import parse_pitch, parse_rate, parse_volume
+
+    rate, pitch, volume = parse_rate(rate), parse_pitch(pitch), parse_volume(volume)
+    if takes_voices(engine):
+        from .voices import DEFAULT_VOICE, validate_voice
+
+        voice = live_checked(voice) if voice else validate_voice(DEFAULT_VOICE)
+    elif voice:
+        raise UsageError("--voice picks an edge voice; the offline engine has one voice (use --engine edge)")
+    elif volume != "+0%":
+        raise UsageError("--volume applies to edge voices; for the offline voice use --loudnorm")
+    return VoiceSettings(voice=voice, rate=rate, pitch=pitch, volume=volume)
+
+
+def settle_voice(engine: str, voice: str, rate: str, pitch: str, volume: str) -> tuple[str, VoiceSettings]:
+    """The engine and checked settings for a voice request. `auto` with a voice asked for by name
+    becomes the online engine, or an error when it is unreachable: never read with another voice."""
+    settings = voice_settings(engine, voice, rate, pitch, volume)
+    if engine == AUTO and voice:
+        if not online_reachable():
+            raise EngineError(
+                f"{ONLINE}-tts is unreachable, so --voice {settings.voice} cannot be used; "
+                "check the connection, or use --engine offline for the offline voice"
+            )
+        engine = ONLINE
+    return engine, settings
