@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EngineError, InputError
+from .player import fmt_ms
 from .score import align, rate, require, syllables
 
 RATE = 16_000  # Whisper's input sample rate
@@ -251,10 +252,6 @@ def format_report(report: Report, limit: int = 10, threshold: float = 0.0) -> It
     )
     for h in report.worst(threshold)[:limit]:
         where = f"§{h.section} {h.section_title} " if h.section else ""
-        yield f"{h.error:6.1%}  {h.id} {where}{_clock(h.start_ms)}  {h.text}"
+        yield f"{h.error:6.1%}  {h.id} {where}{fmt_ms(h.start_ms)}  {h.text}"
         yield f"        expected: {' '.join(h.expected)}"
         yield f"        heard:    {' '.join(h.heard) or '(nothing)'}"
-
-
-def _clock(ms: int) -> str:
-    return f"{ms // 60000}:{ms // 1000 % 60:02d}"

@@ -22,6 +22,7 @@ from .errors import UsageError
 from .folder import is_current, output_dir, read_manifest, text_sha256
 from .model import Document
 from .options import BuildOptions
+from .player import fmt_ms
 from .structure import cn_number
 
 # Players tried in this order: command line before the file, and whether it needs WAV input.
@@ -146,7 +147,7 @@ def play_section(
             raise UsageError(f"point {target.label} has nothing to read aloud")
         start, end = int(pt["section_start_ms"]), int(pt["section_end_ms"])
 
-    what = f"{target.label} {target.title} ({_clock(end - start)})"
+    what = f"{target.label} {target.title} ({fmt_ms(end - start)})"
     if export is not None:
         _extract(section_file, export, target, start, end)
         lines.append(f"wrote {what} to {export}")
@@ -264,8 +265,3 @@ def _as_wav(path: Path) -> Path:
         w.setframerate(SAMPLE_RATE)
         w.writeframes(decode_pcm(path))
     return dest
-
-
-def _clock(ms: int) -> str:
-    s = max(0, ms) // 1000
-    return f"{s // 60}:{s % 60:02d}"

@@ -10,7 +10,7 @@ from pathlib import Path
 from .audio import SAMPLE_RATE, WavAssembler, normalise_clip
 from .cache import ClipCache
 from .errors import SynthesisError
-from .model import Boundary, Sentence
+from .model import Sentence
 from .options import StudyOptions
 from .pauses import Pauses
 from .plan import Job, Plan
@@ -22,15 +22,6 @@ class Placed:
     start: int  # samples, in the section's raw (1x) timeline
     end: int
     spans: tuple[tuple[int, int], ...]  # each clause of its first reading, same timeline
-
-
-def pause_ms(boundary: Boundary, pauses: Pauses) -> int:
-    return {
-        Boundary.FIRST: pauses.paragraph_ms,
-        Boundary.SENTENCE: pauses.sentence_ms,
-        Boundary.PARAGRAPH: pauses.paragraph_ms,
-        Boundary.POINT: pauses.point_ms,
-    }[boundary]
 
 
 def sentence_audio(jobs: list[Job], sentence_id: str, cache: ClipCache) -> list[bytes]:
@@ -79,7 +70,7 @@ def stitch_section(
             if not jobs:
                 continue
             if wav.samples:
-                wav.add_silence(pause_ms(sentences[i].boundary, pauses))
+                wav.add_silence(pauses.before(sentences[i].boundary))
             start = wav.samples
             pcms = sentence_audio(jobs, sentences[i].id, cache)  # read once, however many repeats
             spans = say(wav, pcms, jobs, pauses)

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..errors import EngineError, SynthesisError
 from .base import SAMPLE_RATE, Clip, VoiceSettings
+from .options import rate_factor
 
 # Dropout left on at inference, as the model was exported and has always sounded; seeded per chunk.
 DROPOUT = "seeded"
@@ -85,8 +86,7 @@ def load_voice() -> None:
 
 def _speed_ratio(rate: str) -> float:
     """FastSpeech2 scales phone durations by this ratio: '+25%' speaks 1.25x faster -> 0.8."""
-    pct = float(rate.strip().rstrip("%") or 0)
-    return 100.0 / (100.0 + pct)
+    return 1.0 / rate_factor(rate)
 
 
 def _f0_ratio(pitch: str) -> float:
