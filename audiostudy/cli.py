@@ -353,6 +353,42 @@ def serve(
     out.print("stopped", markup=False)
 
 
+@app.command()
+@handled
+def check(
+    document: Annotated[Path, typer.Argument(help="The document as given to build (or its output folder).")],
+    out_root: OutRoot = Path("audio"),
+    threshold: Annotated[
+        float, typer.Option(help="List sentences whose syllable error is above this fraction (0-1).")
+    ] = 0.3,
+    asr_model: Annotated[
+        str | None,
+        typer.Option(
+            help="faster-whisper model: a folder, or a name it fetches when online "
+            "(default: the bundled Whisper-base, no download)."
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Listen back to a built DOCUMENT with a speech recogniser and list the sentences heard
+    differently from the text (section, time, expected vs heard in toneless pinyin), worst first.
+    The result is saved as check.json and the player page marks those sentences.
+
+    What listening back cannot catch: a recogniser writes the most likely words, so a misread
+    polyphone is often "corrected" back to the right character (行长 read as xíng zhǎng can still
+    come back as 行长); tones are not compared; sentences under 5 syllables (a salutation, a short
+    heading) are too short for it to judge; and a rare name it does not know may be listed although
+    it was read right. Needs the optional extra: pip install 'audiostudy[check]'.
+    """
+    from .check import check_build, find_build, report_lines
+
+    if not 0 <= threshold <= 1:
+        raise UsageError(f"--threshold must be between 0 and 1, got {threshold}")
+    report = check_build(find_build(document, out_root), asr_model, threshold)
+    for line in report_lines(report, threshold, json_out):
+        out.print(line, markup=False)
+
+
 @cache_app.command("info")
 @handled
 def cache_info(cache_dir: CacheDir = None) -> None:

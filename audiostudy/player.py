@@ -175,9 +175,12 @@ def _chapters(sections: list[Mapping[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def _sentence_span(s: Mapping[str, Any]) -> str:
+def _sentence_span(s: Mapping[str, Any], flags: Mapping[str, str]) -> str:
+    flag = flags.get(str(s.get("id", "")))
+    # `audiostudy check` heard this sentence differently from its text: mark it, say what was heard.
+    mark = f' class="s misheard" title="{esc(flag)}"' if flag else ' class="s"'
     return (
-        f'<span class="s" data-id="{esc(s.get("id", ""))}" data-start-ms="{_int(s.get("start_ms"))}" '
+        f'<span{mark} data-id="{esc(s.get("id", ""))}" data-start-ms="{_int(s.get("start_ms"))}" '
         f'data-end-ms="{_int(s.get("end_ms"))}">{esc(s.get("text", ""))}</span>'
     )
 
@@ -196,7 +199,9 @@ def _is_heading(title: str, para: list[Mapping[str, Any]]) -> bool:
     return bool(text) and text == title.strip().rstrip(_HEADING_STRIP)
 
 
-def _transcript(sections: list[Mapping[str, Any]], sentences: list[Mapping[str, Any]]) -> str:
+def _transcript(
+    sections: list[Mapping[str, Any]], sentences: list[Mapping[str, Any]], flags: Mapping[str, str]
+) -> str:
     groups = _group(sentences)
     order: list[tuple[int, str | None, int]] = [
         (_int(sec.get("number")), _section_title(sec), _int(sec.get("start_ms"))) for sec in sections
@@ -216,7 +221,7 @@ def _transcript(sections: list[Mapping[str, Any]], sentences: list[Mapping[str, 
         )
         paras = list(groups.get(number, {}).items())
         if paras and title is not None and _is_heading(title, paras[0][1]):
-            spans = "".join(_sentence_span(s) for s in paras[0][1])
+            spans = "".join(_sentence_span(s, flags) for s in paras[0][1])
             out.append(f"<h2>{spans}</h2>")
             paras = paras[1:]
         elif title is not None:
@@ -233,13 +238,13 @@ def _transcript(sections: list[Mapping[str, Any]], sentences: list[Mapping[str, 
             for s in para:
                 if s.get("point") is not None:
                     seen_points.add(_int(s.get("point")))
-            spans = "".join(_sentence_span(s) for s in para)
+            spans = "".join(_sentence_span(s, flags) for s in para)
             out.append(f'<p{anchor}{cls} data-paragraph="{index}">{spans}</p>')
         out.append("</section>")
     return "\n".join(out)
 
 
-def _meta_line(manifest: Mapping[str, Any]) -> str:
+def _meta_line(manifest: Mapping[str, Any], flags: Mapping[str, str]) -> str:
     parts = []
     duration = _duration_text(manifest.get("duration_ms"))
     if duration:
@@ -253,6 +258,8 @@ def _meta_line(manifest: Mapping[str, Any]) -> str:
         parts.append(f"朗读 {esc(str(heard[0]['voice']))}")
     elif heard:
         parts.append("朗读 " + "、".join(f"{esc(str(v['voice']))}（{_share(v)}）" for v in heard))
+    if flags:
+        parts.append(f'<span class="misheard-note">回听有 {len(flags)} 句与原文不符（已标出）</span>')
     return " · ".join(parts)
 
 
@@ -293,8 +300,10 @@ def _footer(manifest: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
-def render_player(manifest: dict[str, Any]) -> str:
-    """The self-contained player page for one built document (``audio/<stem>/index.html``)."""
+def render_player(manifest: dict[str, Any], flags: Mapping[str, str] | None = None) -> str:
+    """The self-contained player page for one built document (``audio/<stem>/index.html``).
+    `flags`: sentence id -> what listening back heard instead (``audiostudy check``), marked."""
+    flags = flags or {}
     sections = [s for s in manifest.get("sections") or [] if isinstance(s, Mapping)]
     sentences = [s for s in manifest.get("sentences") or [] if isinstance(s, Mapping)]
     files = manifest.get("files") or {}
@@ -306,12 +315,12 @@ def render_player(manifest: dict[str, Any]) -> str:
         "version": esc(__version__),
         "title": esc(title),
         "css": _inline_style("player.css"),
-        "meta": _meta_line(manifest),
+        "meta": _meta_line(manifest, flags),
         "audio_src": esc(url(audio_name)),
         "duration_ms": str(_int(manifest.get("duration_ms"))),
         "speed_buttons": _speed_buttons(),
         "chapters": _chapters(sections),
-        "transcript": _transcript(sections, sentences),
+        "transcript": _transcript(sections, sentences, flags),
         "footer": _footer(manifest),
         "manifest_json": embed_json(manifest),
         "js": _inline_script("player.js"),
@@ -319,9 +328,9 @@ def render_player(manifest: dict[str, Any]) -> str:
     return _fill(_data("player.html"), values)
 
 
-def write_player(manifest: dict[str, Any], out: TextIO) -> None:
+def write_player(manifest: dict[str, Any], out: TextIO, flags: Mapping[str, str] | None = None) -> None:
     """Write :func:`render_player` to an open text stream (open files with ``encoding="utf-8"``)."""
-    out.write(render_player(manifest))
+    out.write(render_player(manifest, flags))
 
 
 # ---------------------------------------------------------------------------- library page

