@@ -44,7 +44,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("pipeline", {"pipeline"}),
-    ("front", {"cli", "serve", "play", "__main__"}),
+    ("front", {"cli", "serve", "play", "check", "__main__"}),
 ]
 MAX_FUNCTION_LINES = 60
 
