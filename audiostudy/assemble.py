@@ -23,6 +23,7 @@ from .folder import (
     clean_stale,
     ensure_dir,
     folder_lock,
+    opus_name,
     read_manifest,
     remove_partials,
     remove_tree,
@@ -32,7 +33,7 @@ from .manifest import Reading, make_manifest
 from .model import Document, Section, Sentence
 from .names import safe_filename
 from .options import BuildOptions
-from .opus import opus_name, write_opus
+from .opus import write_opus
 from .plan import Plan
 from .player import write_player
 from .stitch import Placed, stitch_section
@@ -212,7 +213,7 @@ def assemble(
                 summary = build_summary(
                     doc, sentences, plan, cache, out_dir, work, opts, encode_options(opts)
                 )
-            manifest = make_manifest(doc, timeline, opts, reading, fp, summary, out_dir.name)
+            manifest = make_manifest(doc, timeline, opts, reading, fp, summary, out_dir.name).to_json()
             write_texts(out_dir, manifest, timeline, doc.title)
             clean_stale(out_dir, old, manifest["outputs"])
             write_manifest(out_dir, manifest)

@@ -33,6 +33,11 @@ def output_dir(path: str | Path, doc: Document, out_root: Path) -> Path:
     return out_root / safe_filename(stem, fallback="document")
 
 
+def opus_name(mp3_name: str) -> str:
+    """The Opus file that goes with a section MP3 (same name, .opus)."""
+    return str(Path(mp3_name).with_suffix(".opus"))
+
+
 def doc_text_of(doc: Document) -> str:
     return "\n\n".join(s.text for s in doc.sections)
 

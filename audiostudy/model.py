@@ -113,6 +113,16 @@ class PlacedSentence:
 
 
 @dataclass(frozen=True)
+class PlacedPoint:
+    number: int
+    title: str
+    start_ms: int  # in the whole-document file
+    end_ms: int
+    section_start_ms: int  # in the section file
+    section_end_ms: int
+
+
+@dataclass(frozen=True)
 class Chapter:
     title: str
     start_ms: int

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .audio import SAMPLE_RATE, ms_to_samples
-from .model import Chapter, PlacedClause, PlacedSentence, Section, Sentence
+from .model import Chapter, PlacedClause, PlacedPoint, PlacedSentence, Section, Sentence
 from .plan import Plan
 from .segment import display_pieces
 from .stitch import Placed
@@ -24,16 +24,6 @@ class SectionAudio:
     samples: int
     placed: tuple[Placed, ...]
     fingerprint: str  # everything that goes into its file (equal: the file there can be kept)
-
-
-@dataclass(frozen=True)
-class PlacedPoint:
-    number: int
-    title: str
-    start_ms: int  # in the whole-document file
-    end_ms: int
-    section_start_ms: int  # in the section file
-    section_end_ms: int
 
 
 @dataclass(frozen=True)

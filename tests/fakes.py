@@ -69,7 +69,8 @@ DOC = (
 
 def opts(tmp: Path, **kw: object) -> BuildOptions:
     """Options for a quick build into tmp: section MP3s and subtitles only."""
-    return BuildOptions(out_root=tmp / "audio", cache_dir=tmp / "cache", formats=("mp3", "srt"), **kw)  # type: ignore[arg-type]
+    given: dict = {"formats": ("mp3", "srt"), **kw}
+    return BuildOptions(out_root=tmp / "audio", cache_dir=tmp / "cache", **given)
 
 
 def write(tmp: Path, text: str = DOC, name: str = "doc.txt") -> Path:
