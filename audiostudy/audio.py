@@ -7,13 +7,11 @@ whole-document files are made by ffmpeg's concat demuxer from the section WAVs.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import warnings
 import wave
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +24,9 @@ with warnings.catch_warnings():
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
 
-from .backends import SAMPLE_RATE, Clip
-from .errors import OutputError, os_reason
+from .backends.base import SAMPLE_RATE, Clip
+from .errors import OutputError
+from .folder import atomic_path
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 # pydub shells out to `ffmpeg` found on PATH unless told otherwise; point it at the PyPI binary so
@@ -184,11 +183,16 @@ def encode(
     if chain:
         # loudnorm works at 192 kHz internally; bring it back to our rate.
         args += ["-af", ",".join(chain), "-ar", str(SAMPLE_RATE)]
-    args += ["-ac", "1"]
+    args += ["-ac", "1", *_codec_args(kind, opts)]
+    _run([*args, str(out)], f"writing {out.name.removeprefix('.').removesuffix('.part')}")
+
+
+def _codec_args(kind: str, opts: EncodeOptions) -> list[str]:
+    """ffmpeg output arguments for "mp3", "opus" or "m4b"/"m4a"."""
     if kind == "mp3":
         # LAME quality 7 (of 0 best .. 9 fastest): 1.6x faster than the default 5 and no audible
         # difference on mono speech at 64 kbit/s.
-        args += [
+        return [
             "-c:a",
             "libmp3lame",
             "-b:a",
@@ -200,26 +204,34 @@ def encode(
             "-f",
             "mp3",
         ]
-    elif kind == "opus":
+    if kind == "opus":
         # Opus in Ogg, tuned for speech: VoIP mode and variable bitrate; 24 kHz is one of its native rates.
-        args += ["-c:a", "libopus", "-b:a", f"{opts.opus_kbps}k", "-vbr", "on", "-application", "voip"]
-        args += ["-f", "ogg"]
-    else:
-        # The "fast" AAC coder is 3x faster than the default two-loop search (10 min of speech: 3 s
-        # instead of 9.5 s on one core); at 64 kbit/s mono speech the difference is not audible.
-        args += [
+        return [
             "-c:a",
-            "aac",
-            "-aac_coder",
-            "fast",
+            "libopus",
             "-b:a",
-            f"{opts.aac_kbps}k",
-            "-movflags",
-            "+faststart",
+            f"{opts.opus_kbps}k",
+            "-vbr",
+            "on",
+            "-application",
+            "voip",
             "-f",
-            "mp4",
+            "ogg",
         ]
-    _run([*args, str(out)], f"writing {out.name.removeprefix('.').removesuffix('.part')}")
+    # The "fast" AAC coder is 3x faster than the default two-loop search (10 min of speech: 3 s
+    # instead of 9.5 s on one core); at 64 kbit/s mono speech the difference is not audible.
+    return [
+        "-c:a",
+        "aac",
+        "-aac_coder",
+        "fast",
+        "-b:a",
+        f"{opts.aac_kbps}k",
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+    ]
 
 
 def concat_inputs(list_file: Path, parts: Sequence[Path]) -> list[str]:
@@ -246,9 +258,8 @@ def duration_ms(path: Path | str) -> int:
 
 def cut(src: Path, out: Path, start_ms: int, end_ms: int) -> None:
     """Copy a time range of an encoded file without re-encoding (for `play 2.3 --export`)."""
-    tmp = out.with_name(f".{out.name}.part")
     fmt = "mp3" if out.suffix.lower() == ".mp3" else "mp4"
-    try:
+    with atomic_path(out) as tmp:
         _run(
             [
                 "-ss",
@@ -267,19 +278,3 @@ def cut(src: Path, out: Path, start_ms: int, end_ms: int) -> None:
             ],
             f"cutting {out.name}",
         )
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-@contextmanager
-def atomic_path(out: Path) -> Iterator[Path]:
-    """Yield a temporary sibling path; rename it to `out` only if the block succeeds."""
-    tmp = out.with_name(f".{out.name}.part")
-    try:
-        yield tmp
-        os.replace(tmp, out)
-    except OSError as e:
-        raise OutputError(f"cannot write {out}: {os_reason(e)}") from e
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-from .backends import Clip, VoiceSettings
+from .backends.base import Clip, VoiceSettings
 from .errors import OutputError, os_reason
 
 ENV_VAR = "AUDIOSTUDY_CACHE_DIR"

@@ -11,10 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .audio import atomic_path
 from .errors import InputError
+from .folder import atomic_path, read_manifest
 from .listen import Listener, Report, format_report, listen_build
-from .pipeline import read_manifest
 
 CHECK_FILE = "check.json"
 # Whisper-base cannot judge a sentence shorter than this many syllables (a salutation such as 同志们
@@ -27,7 +26,7 @@ def find_build(target: Path, out_root: Path) -> Path:
     if (target / "manifest.json").is_file():
         return target
     from .document import load
-    from .pipeline import output_dir
+    from .folder import output_dir
 
     if target.is_dir():
         raise InputError(f"{target} is not a built document (no manifest.json in it)")

@@ -17,8 +17,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .backends import VoiceSettings
-from .errors import AudiostudyError, BatchError, EngineError, UsageError, describe_os_error
+from .errors import AudiostudyError, BatchError, UsageError, describe_os_error
 from .pauses import Pauses
 from .progress import PROGRESS_MODES, JsonlReporter, RichReporter
 
@@ -190,48 +189,14 @@ def build(
     feed_sections: FeedSections = False,
 ) -> None:
     """Synthesise DOCUMENT into section MP3s, an M4B and MP3 with chapters, subtitles and a player page."""
-    from .pipeline import DEFAULT_FORMATS, FORMATS, BuildOptions, StudyOptions, build_any
+    from dataclasses import replace
 
-    formats = tuple(fmt) if fmt else DEFAULT_FORMATS
-    bad = [f for f in formats if f not in FORMATS]
-    if bad:
-        raise UsageError(f"unknown format {bad[0]!r}; choose from: {' '.join(FORMATS)}")
-    if not 0.5 <= speed <= 2.0:
-        raise UsageError(f"--speed must be between 0.5 and 2.0, got {speed}")
-    if repeat < 1 or repeat > 10:
-        raise UsageError(f"--repeat must be between 1 and 10, got {repeat}")
-    if shadow < 0 or shadow > 5:
-        raise UsageError(f"--shadow must be between 0 and 5, got {shadow}")
-    if fallback not in (None, "offline"):
-        raise UsageError(f"--fallback can only be 'offline', got {fallback!r}")
-    if engine not in ("offline", "edge", "auto"):
-        raise UsageError(f"unknown engine {engine!r}; choose one of: offline, edge, auto")
-    # Checked here, not after minutes of synthesis (ffmpeg) or as a traceback (the worker pool).
-    if not 8 <= bitrate <= 320:
-        raise UsageError(f"--bitrate must be between 8 and 320 kbit/s, got {bitrate}")
-    if workers is not None and not 1 <= workers <= 64:
-        raise UsageError(f"--workers must be between 1 and 64, got {workers}")
-    if loudnorm is not None and not -70 <= loudnorm <= -5:
-        raise UsageError(f"--loudnorm must be between -70 and -5 LUFS, got {loudnorm}")
-    if base_url is not None:
-        from .feed import check_base_url
+    from .backends.registry import settle_voice
+    from .options import DEFAULT_FORMATS, BuildOptions, StudyOptions
 
-        base_url = check_base_url(base_url)
-    settings = _voice_settings(engine, voice, rate, pitch, volume)
-    if engine == "auto" and voice:
-        # A voice was asked for by name: never read with another one because the service is down.
-        from .backends.edge import probe
-
-        if not probe():
-            raise EngineError(
-                f"edge-tts is unreachable, so --voice {settings.voice} cannot be used; "
-                "check the connection, or use --engine offline for the offline voice"
-            )
-        engine = "edge"
     opts = BuildOptions(
         out_root=out_root,
         engine=engine,
-        settings=settings,
         pauses=Pauses(
             clause_ms=pause_clause,
             sentence_ms=pause_sentence,
@@ -240,7 +205,7 @@ def build(
             section_ms=pause_section,
         ),
         study=StudyOptions(shadow=shadow, repeat=repeat),
-        formats=formats,
+        formats=tuple(fmt) if fmt else DEFAULT_FORMATS,
         speed=speed,
         loudnorm=loudnorm,
         mp3_kbps=bitrate,
@@ -251,18 +216,35 @@ def build(
         lexicons=tuple(lexicon or ()),
         summary=summary,
         # With a fallback, edge finishes every chunk it can before reporting the ones that failed.
-        # The voice was checked above, against the live list when it is not a built-in one.
+        # The voice is checked here, against the live list when it is not a built-in one.
         backend_options={
             "concurrency": concurrency,
-            "keep_going": fallback == "offline",
+            "keep_going": fallback is not None,
             "voices_known": False,
         },
     )
+    if base_url is not None:
+        from .feed import check_base_url
+
+        base_url = check_base_url(base_url)
+    engine, settings = settle_voice(opts.engine, voice, rate, pitch, volume)
+    opts = replace(opts, engine=engine, settings=settings)
+    _run_builds(document, opts, _reporter(progress, quiet))
+    if base_url is not None:
+        _write_feeds(out_root, base_url, feed_sections)
+
+
+def _reporter(progress: str, quiet: bool) -> RichReporter | JsonlReporter:
     if progress not in PROGRESS_MODES:
         raise UsageError(f"--progress must be one of: {', '.join(PROGRESS_MODES)}; got {progress!r}")
-    reporter: RichReporter | JsonlReporter = (
-        JsonlReporter() if progress == "jsonl" else RichReporter(err, enabled=not quiet and progress == "bar")
-    )
+    if progress == "jsonl":
+        return JsonlReporter()
+    return RichReporter(err, enabled=not quiet and progress == "bar")
+
+
+def _run_builds(document: str, opts: Any, reporter: RichReporter | JsonlReporter) -> None:
+    from .pipeline import build_any
+
     try:
         results = build_any(document, opts, reporter)
     except BatchError as e:
@@ -275,8 +257,6 @@ def build(
         out.print(r.summary, markup=False)
         if r.fallback_sentences:
             out.print("fell back to the offline voice: " + ", ".join(r.fallback_sentences), markup=False)
-    if base_url is not None:
-        _write_feeds(out_root, base_url, feed_sections)
 
 
 def _write_feeds(out_root: Path, base_url: str, per_section: bool) -> None:
@@ -285,35 +265,6 @@ def _write_feeds(out_root: Path, base_url: str, per_section: bool) -> None:
     for path in write_feeds(out_root, base_url, per_section):
         rel = path.relative_to(out_root).as_posix()
         out.print(f"podcast feed {path}: subscribe at {base_url}/{rel}", markup=False)
-
-
-def _voice_settings(engine: str, voice: str, rate: str, pitch: str, volume: str) -> VoiceSettings:
-    from .backends.options import parse_pitch, parse_rate, parse_volume
-
-    rate, pitch, volume = parse_rate(rate), parse_pitch(pitch), parse_volume(volume)
-    if engine in ("edge", "auto"):
-        from .backends.voices import DEFAULT_VOICE, validate_voice
-
-        # Canonical spelling: it is part of the cache keys and the manifest.
-        voice = _live_checked(voice) if voice else validate_voice(DEFAULT_VOICE)
-    elif voice:
-        raise UsageError("--voice picks an edge voice; the offline engine has one voice (use --engine edge)")
-    elif volume != "+0%":
-        raise UsageError("--volume applies to edge voices; for the offline voice use --loudnorm")
-    return VoiceSettings(voice=voice, rate=rate, pitch=pitch, volume=volume)
-
-
-def _live_checked(voice: str) -> str:
-    """A voice from the built-in list, or else one the live list (when the service answers) has."""
-    from .backends.voices import SOURCE_ONLINE, list_voices, validate_voice
-
-    try:
-        return validate_voice(voice)
-    except UsageError:
-        live, source = list_voices(None, online=True)
-        if source != SOURCE_ONLINE:
-            raise
-        return validate_voice(voice, [v["ShortName"] for v in live])
 
 
 @app.command()

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from audiostudy.errors import InputError
+from audiostudy.errors import InputError, empty_document
+from audiostudy.inputs.base import MARKDOWN_SUFFIXES, looks_like_markdown
 from audiostudy.loaders import Loaded, RawLine, load_source
 from audiostudy.model import Document
 from audiostudy.segment import is_speakable
@@ -41,9 +42,7 @@ def load(path: str | Path) -> Document:
 
 def parse(text: str, *, title: str | None = None, source: str = "", encoding: str = "utf-8") -> Document:
     """Parse document text.  title is used when the text has no title line of its own."""
-    markdown = source.lower().endswith((".md", ".markdown")) or bool(
-        re.search(r"(?m)^#{1,6}\s+\S", text[:20000])
-    )
+    markdown = source.lower().endswith(MARKDOWN_SUFFIXES) or looks_like_markdown(text)
     fallback = title or (Path(source).stem if source and source != "-" else "") or "文档"
     # Lone surrogates (from a lenient decode by the caller) cannot be written to any file or hashed
     # as UTF-8; they stand for no character, so drop them.
@@ -54,7 +53,7 @@ def parse(text: str, *, title: str | None = None, source: str = "", encoding: st
 def _build(src: Loaded, source: str) -> Document:
     name = source or "input"
     if not src.text.strip():
-        raise InputError(f"{name} is empty — give a document with some text in it")
+        raise empty_document(name)
     raw = list(src.lines) if src.lines is not None else _text_lines(src.text, src.markdown)
     outline = build_outline(raw, src.markdown, src.known_title or src.title)
     # The file's own metadata (an EPUB's title and author, a page's date) comes first.

@@ -13,6 +13,11 @@ class InputError(AudiostudyError):
     """The document cannot be read, or has nothing to say."""
 
 
+def empty_document(name: str) -> InputError:
+    """The one message for a document without any text."""
+    return InputError(f"{name} is empty — give a document with some text in it")
+
+
 class UsageError(AudiostudyError):
     """An argument or option has a value we cannot use."""
 

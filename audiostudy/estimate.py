@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .backends.offline import OfflineBackend
-from .model import Boundary, Document, Sentence
+from .model import Document, Sentence
 from .normalize import to_reading
 from .pauses import Pauses
 from .segment import split_document
@@ -27,15 +27,6 @@ def clause_pause_ms(chunk: str, pauses: Pauses) -> int:
     """Silence the build puts after chunk when another chunk of the same sentence follows it: the
     pause the assembler takes from the same settings (by the clause mark the chunk ends on)."""
     return pauses.clause_pause_ms(chunk)
-
-
-def _boundary_ms(boundary: Boundary, pauses: Pauses) -> int:
-    return {
-        Boundary.FIRST: 0,
-        Boundary.SENTENCE: pauses.sentence_ms,
-        Boundary.PARAGRAPH: pauses.paragraph_ms,
-        Boundary.POINT: pauses.point_ms,
-    }[boundary]
 
 
 def spoken_chars(text: str) -> int:
@@ -61,7 +52,7 @@ def estimate(doc: Document, pauses: Pauses | None = None) -> Estimate:
     pauses = pauses or Pauses()
     per_section: dict[int, int] = {s.number: 0 for s in doc.sections}
     for sentence in split_document(doc, OfflineBackend.max_chars, OfflineBackend.clause_chunks):
-        per_section[sentence.section] += _boundary_ms(sentence.boundary, pauses)
+        per_section[sentence.section] += pauses.before(sentence.boundary)
         per_section[sentence.section] += sentence_ms(sentence, pauses)
     spoken = [ms for ms in per_section.values() if ms]
     total = sum(spoken) + pauses.section_ms * max(0, len(spoken) - 1)

@@ -278,7 +278,7 @@ def _add_entry(fg: FeedGenerator, folder: str, doc_dir: Path, ep: Episode) -> No
 
 def write_feeds(out_root: Path, base_url: str, per_section: bool = False) -> list[Path]:
     """Write every document's feed and companions, and the library feed; returns the feed paths."""
-    from .audio import atomic_path
+    from .folder import atomic_path
 
     base = check_base_url(base_url)
     docs = library(out_root)

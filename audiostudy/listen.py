@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EngineError, InputError
+from .player import fmt_ms
 from .score import align, rate, require, syllables
 
 RATE = 16_000  # Whisper's input sample rate
@@ -197,7 +198,7 @@ def _audio_file(out_dir: Path, manifest: dict[str, Any]) -> Path:
 
 def listen_build(out_dir: Path, listener: Listener) -> Report:
     """Hear every sentence of the build in `out_dir`, cut at the manifest's times."""
-    from .pipeline import read_manifest
+    from .folder import read_manifest
 
     manifest = read_manifest(out_dir)
     if not manifest or not isinstance(manifest.get("sentences"), list):
@@ -293,10 +294,6 @@ def format_report(
     )
     for h in report.worst(threshold, min_syllables)[:limit]:
         where = f"§{h.section} {h.section_title} " if h.section else ""
-        yield f"{h.error:6.1%}  {h.id} {where}{_clock(h.start_ms)}  {h.text}"
+        yield f"{h.error:6.1%}  {h.id} {where}{fmt_ms(h.start_ms)}  {h.text}"
         yield f"        expected: {' '.join(h.expected)}"
         yield f"        heard:    {' '.join(h.heard) or '(nothing)'}"
-
-
-def _clock(ms: int) -> str:
-    return f"{ms // 60000}:{ms // 1000 % 60:02d}"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from audiostudy.errors import InputError
-from audiostudy.inputs.base import Loaded, RawLine, is_url
+from audiostudy.inputs.base import MARKDOWN_SUFFIXES, Loaded, RawLine, is_url, looks_like_markdown
 from audiostudy.inputs.decode import decode_bytes
 
 __all__ = ["Loaded", "RawLine", "load_source", "decode_bytes", "is_url", "SUPPORTED", "DOC_SUFFIXES"]
@@ -44,7 +44,7 @@ def load_source(path: str | Path) -> Loaded:
     if str(path) == "-":
         data = sys.stdin.buffer.read()
         text, enc = decode_bytes(data, "stdin")
-        return Loaded(None, text, enc, markdown=_looks_like_markdown(text), title="stdin")
+        return Loaded(None, text, enc, markdown=looks_like_markdown(text), title="stdin")
     if is_url(path):
         from audiostudy.inputs.web import load_url
 
@@ -67,12 +67,8 @@ def load_source(path: str | Path) -> Loaded:
     except OSError as exc:
         raise InputError(f"{p}: cannot read ({exc.strerror}) — check the file's permissions") from exc
     text, enc = decode_bytes(data, str(p))
-    markdown = suffix in (".md", ".markdown") or (suffix == "" and _looks_like_markdown(text))
+    markdown = suffix in MARKDOWN_SUFFIXES or (suffix == "" and looks_like_markdown(text))
     return Loaded(None, text, enc, markdown=markdown, title=p.stem)
-
-
-def _looks_like_markdown(text: str) -> bool:
-    return bool(re.search(r"(?m)^#{1,6}\s+\S", text[:20000]))
 
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)

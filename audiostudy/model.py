@@ -109,6 +109,17 @@ class PlacedSentence:
     doc_start_ms: int  # in the whole-document file
     doc_end_ms: int
     clauses: tuple[PlacedClause, ...] = ()  # its first reading, piece by piece
+    spoken: tuple[str, ...] = ()  # the chunks its engine was given, as they were given
+
+
+@dataclass(frozen=True)
+class PlacedPoint:
+    number: int
+    title: str
+    start_ms: int  # in the whole-document file
+    end_ms: int
+    section_start_ms: int  # in the section file
+    section_end_ms: int
 
 
 @dataclass(frozen=True)

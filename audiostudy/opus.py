@@ -26,11 +26,6 @@ MEDIA_TYPE = "audio/ogg"
 _CHAPTER_KEY = re.compile(r"^chapter\d+(name|url)?$", re.IGNORECASE)
 
 
-def opus_name(mp3_name: str) -> str:
-    """The Opus file that goes with a section MP3 (same name, .opus)."""
-    return str(Path(mp3_name).with_suffix(SUFFIX))
-
-
 def write_opus(
     inputs: list[str], tmp: Path, meta: Path, enc: EncodeOptions, tags: Tags, chapters: Sequence[Chapter]
 ) -> None:

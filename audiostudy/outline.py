@@ -12,11 +12,12 @@ from .model import Document
 def render_outline(
     doc: Document, path: str | Path, out_root: Path, reading: bool = False, lexicons: tuple[Path, ...] = ()
 ) -> list[str]:
-    from .pipeline import output_dir, read_manifest
+    from .folder import output_dir
+    from .manifest import read
 
     lines = outline_lines(doc)
-    manifest = read_manifest(output_dir(path, doc, out_root))
-    built = {s["title"]: s for s in manifest.get("sections", [])} if manifest else {}
+    manifest = read(output_dir(path, doc, out_root))
+    built = {s.title: s for s in manifest.sections} if manifest else {}
     guess = estimate(doc)
     lines.append("")
     lines.append(
@@ -25,10 +26,10 @@ def render_outline(
     for s, est_ms in zip(doc.sections, guess.sections_ms, strict=True):
         est = est_ms / 60000
         got = built.get(s.title)
-        actual = f", built {got['duration_ms'] / 60000:.1f} min ({got['file']})" if got else ""
+        actual = f", built {got.duration_ms / 60000:.1f} min ({got.file})" if got else ""
         lines.append(f"  {s.number:>2}. ~{est:.1f} min{actual}")
     if manifest:
-        lines.append(f"built: {manifest['duration_ms'] / 60000:.1f} min with {manifest['engine']}")
+        lines.append(f"built: {manifest.duration_ms / 60000:.1f} min with {manifest.engine}")
     if reading:
         from .normalize import reading_changes
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .errors import UsageError
+from .model import Boundary
 
 # A clause pause follows the mark that ends the clause: an enumeration comma is a catch of breath, a
 # comma a short pause, a colon, semicolon or dash a longer one. A piece cut inside a clause (a clause
@@ -41,6 +42,16 @@ class Pauses:
         """From a manifest's settings; keys of other versions are ignored, missing ones default."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: int(v) for k, v in data.items() if k in names})
+
+    def before(self, boundary: Boundary) -> int:
+        """Silence before a sentence, by what separates it from the one before (none before the
+        first of a section)."""
+        return {
+            Boundary.FIRST: 0,
+            Boundary.SENTENCE: self.sentence_ms,
+            Boundary.PARAGRAPH: self.paragraph_ms,
+            Boundary.POINT: self.point_ms,
+        }[boundary]
 
     def clause_pause_ms(self, chunk: str) -> int:
         """Silence after a chunk that ends a clause inside a sentence, by the mark it ends on."""

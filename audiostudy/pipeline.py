@@ -9,53 +9,47 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from . import __version__
-from .backends import Backend, VoiceSettings, get_backend
-from .cache import ClipCache, chunk_key
+from .assemble import assemble
+from .backends import Backend, VoiceSettings
+from .backends.registry import AUTO, LOCAL, ONLINE, choose_auto, get_backend
+from .cache import ClipCache
 from .document import load
-from .errors import BatchError, EngineError, InputError, OutputError, SynthesisError, UsageError, os_reason
-from .inputs.base import url_stem
+from .errors import BatchError, EngineError, InputError, SynthesisError, UsageError
+from .folder import doc_text_of, ensure_dir, is_current, output_dir, read_manifest, text_sha256, write_text
 from .lexicon import Lexicon, load_lexicon
 from .loaders import DOC_SUFFIXES, is_url
+from .manifest import Reading
 from .model import Document, Sentence
 from .names import safe_filename
+from .options import DEFAULT_FORMATS, FORMATS, BuildOptions, StudyOptions
 from .pauses import Pauses
-from .segment import is_speakable, split_document
+from .plan import Job, Plan, plan_jobs
+from .player import render_library
+from .segment import split_document
 
-
-@dataclass(frozen=True)
-class StudyOptions:
-    shadow: float = 0.0  # 跟读: silence after each sentence = shadow x its duration
-    repeat: int = 1  # each sentence this many times
-
-
-FORMATS = ("mp3", "m4b", "srt", "vtt", "lrc", "html", "opus")
-DEFAULT_FORMATS = ("mp3", "m4b", "srt", "vtt", "lrc", "html")  # opus only when asked for
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    out_root: Path = Path("audio")
-    engine: str = "offline"
-    settings: VoiceSettings = field(default_factory=VoiceSettings)
-    pauses: Pauses = field(default_factory=Pauses)
-    study: StudyOptions = field(default_factory=StudyOptions)
-    formats: tuple[str, ...] = DEFAULT_FORMATS
-    speed: float = 1.0
-    loudnorm: float | None = None
-    mp3_kbps: int = 64
-    cache_dir: Path | None = None
-    workers: int | None = None
-    force: bool = False
-    fallback: str | None = None  # "offline": fill chunks the online engine failed with the offline voice
-    summary: bool = False  # also write <stem>-summary.mp3: section titles and point sentences
-    lexicons: tuple[Path, ...] = ()  # --lexicon files, after the built-in, user and beside-the-document ones
-    backend_options: dict[str, Any] = field(default_factory=dict)
+__all__ = [
+    "DEFAULT_FORMATS",
+    "FORMATS",
+    "BuildOptions",
+    "BuildResult",
+    "Job",
+    "Pauses",
+    "StudyOptions",
+    "build",
+    "build_any",
+    "get_backend",
+    "output_dir",
+    "plan_jobs",
+    "read_manifest",
+    "resolve_backend",
+    "synthesise_missing",
+    "text_sha256",
+]
 
 
 class Reporter(Protocol):
@@ -73,19 +67,6 @@ class QuietReporter:
 
     def advance(self, chars: int) -> None:
         pass
-
-
-@dataclass(frozen=True)
-class Job:
-    """One chunk to synthesise: where it belongs and the exact text the engine receives."""
-
-    sentence: int  # index into the sentence list
-    spoken: str
-    key: str
-    engine: str
-    trim: bool = True  # cut the engine's silence around the clip (see Backend.trim_silence)
-    display: str = ""  # the chunk as written (before reading normalisation)
-    lexicon: tuple[str, ...] = ()  # words whose spoken form the pronunciation lexicon set
 
 
 @dataclass
@@ -129,40 +110,6 @@ def voices_text(manifest: dict[str, Any]) -> str:
     return "voices " + ", ".join(f"{v['voice']} ({v['engine']}) {v['share']:.0%} of the text" for v in voices)
 
 
-def output_dir(path: str | Path, doc: Document, out_root: Path) -> Path:
-    """OUT/<name>: the file's stem; for stdin the title; for a web page its title, else the last
-    part of its address. safe_filename keeps any of them one plain folder inside out_root."""
-    if str(path) == "-":
-        stem = doc.title
-    elif is_url(path):
-        stem = doc.title or url_stem(str(path))
-    else:
-        stem = Path(path).stem
-    return out_root / safe_filename(stem, fallback="document")
-
-
-def plan_jobs(
-    sentences: list[Sentence], backend: Backend, settings: VoiceSettings, lexicon: Lexicon | None = None
-) -> list[list[Job]]:
-    """Per sentence, the chunks to synthesise: the pronunciation lexicon rewrites what is spoken (never
-    the sentence text shown), then reading normalisation for engines that need it."""
-    from .normalize import to_reading
-
-    identity = backend.identity(settings)
-    plan: list[list[Job]] = []
-    for i, s in enumerate(sentences):
-        jobs = []
-        for chunk in s.chunks:
-            spoken, used = lexicon.apply(chunk) if lexicon else (chunk, ())
-            spoken = to_reading(spoken) if backend.needs_normalisation else spoken
-            if is_speakable(spoken):
-                key = chunk_key(identity, settings, spoken)
-                used_words = tuple(e.word for e in used)
-                jobs.append(Job(i, spoken, key, backend.name, backend.trim_silence, chunk, used_words))
-        plan.append(jobs)
-    return plan
-
-
 def synthesise_missing(
     jobs: list[Job],
     backend: Backend,
@@ -202,82 +149,85 @@ def fingerprint(doc_text: str, plan: list[list[Job]], opts: BuildOptions) -> str
     return h.hexdigest()
 
 
-def read_manifest(out_dir: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def is_current(out_dir: Path, fp: str) -> bool:
-    m = read_manifest(out_dir)
-    if not m or m.get("fingerprint") != fp:
-        return False
-    return all((out_dir / f).is_file() for f in m.get("outputs", []))
-
-
 def build(
     path: str | Path,
     opts: BuildOptions | None = None,
     reporter: Reporter | None = None,
     backend: Backend | None = None,
 ) -> BuildResult:
-    from .assemble import assemble
-
     opts = opts or BuildOptions()
     reporter = reporter or QuietReporter()
     doc = load(path)  # bad input fails here, before anything is created
     own_backend = backend is None
     if backend is None:
         backend = resolve_backend(opts, reporter)
-    if backend.name == "offline" and (opts.settings.voice or opts.settings.volume != "+0%"):
-        # --engine auto chose the offline voice: the default edge voice and the edge volume are not
+    if not backend.online and (opts.settings.voice or opts.settings.volume != "+0%"):
+        # --engine auto chose the local voice: the default online voice and its volume are not
         # this build's (they would be recorded in the manifest and split the cache from plain
-        # offline builds). A voice asked for by name never gets here: the CLI refuses it offline.
+        # local builds). A voice asked for by name never gets here: the CLI refuses it offline.
         opts = replace(opts, settings=replace(opts.settings, voice="", volume="+0%"))
     try:
-        lexicon = load_lexicon(path, opts.lexicons)
-        lexicon.keep_whole()  # before chunking: a lexicon word is never split between chunks
-        sentences = split_document(doc, backend.max_chars, backend.clause_chunks)
-        plan = plan_jobs(sentences, backend, opts.settings, lexicon)
-        out_dir = output_dir(path, doc, opts.out_root)
-        fp = fingerprint(doc_text_of(doc), plan, opts)
-        if not opts.force and is_current(out_dir, fp):
-            return BuildResult(out_dir, read_manifest(out_dir) or {}, up_to_date=True)
-        ensure_dir(out_dir)  # an unwritable --out fails now, not after minutes of synthesis
-
-        cache = ClipCache(opts.cache_dir)
-        reporter.stage(f"synthesising with {backend.name}")
-        fallback: list[str] = []
-        keys = {j.key for js in plan for j in js}
-        had = {k for k in keys if k in cache} if opts.fallback == "offline" else set()
-        relexed = _relexed(plan, cache)
-        try:
-            n_new, n_cached = synthesise_missing(
-                [j for js in plan for j in js], backend, opts.settings, cache, reporter
-            )
-        except (SynthesisError, EngineError):
-            # EngineError: the service could not be reached at all; with a fallback asked for,
-            # every sentence then falls back (and is listed as such).
-            if opts.fallback != "offline" or backend.name == "offline":
-                raise
-            plan, fallback, n_new, n_cached = _fill_with_offline(
-                plan, sentences, cache, opts, reporter, lexicon
-            )
-            # Count what the online engine did finish too, not only the offline fill.
-            n_new += sum(1 for k in keys - had if k in cache)
-            n_cached += len(had)
-        reporter.stage("stitching and encoding")
-        # A build with fallen-back sentences is not the build asked for: its manifest must not
-        # vouch for the fingerprint, so the same command run again retries those sentences online
-        # (everything else comes from the cache) instead of answering "up to date".
-        manifest_fp = f"{fp}+fallback" if fallback else fp
-        manifest = assemble(doc, sentences, plan, cache, out_dir, opts, backend, manifest_fp, fallback)
-        return BuildResult(out_dir, manifest, n_new, n_cached, fallback_sentences=fallback, relexed=relexed)
+        return _build(path, doc, opts, reporter, backend)
     finally:
         if own_backend:
             backend.close()
+
+
+def _build(
+    path: str | Path, doc: Document, opts: BuildOptions, reporter: Reporter, backend: Backend
+) -> BuildResult:
+    lexicon = load_lexicon(path, opts.lexicons)
+    lexicon.keep_whole()  # before chunking: a lexicon word is never split between chunks
+    sentences = split_document(doc, backend.max_chars, backend.clause_chunks)
+    plan = plan_jobs(sentences, backend, opts.settings, lexicon)
+    out_dir = output_dir(path, doc, opts.out_root)
+    fp = fingerprint(doc_text_of(doc), plan, opts)
+    old = read_manifest(out_dir)
+    if not opts.force and is_current(out_dir, old, fingerprint=fp):
+        return BuildResult(out_dir, old or {}, up_to_date=True)
+    ensure_dir(out_dir)  # an unwritable --out fails now, not after minutes of synthesis
+    cache = ClipCache(opts.cache_dir)
+    reporter.stage(f"synthesising with {backend.name}")
+    relexed = _relexed(plan, cache)
+    plan, fallback, n_new, n_cached = _synthesise(plan, sentences, backend, cache, opts, reporter, lexicon)
+    reporter.stage("stitching and encoding")
+    # A build with fallen-back sentences is not the build asked for: its manifest must not
+    # vouch for the fingerprint, so the same command run again retries those sentences online
+    # (everything else comes from the cache) instead of answering "up to date".
+    manifest_fp = f"{fp}+fallback" if fallback else fp
+    voice = opts.settings.voice or backend.default_voice
+    reading = Reading(backend.name, backend.identity(opts.settings), voice, tuple(fallback))
+    manifest = assemble(doc, sentences, plan, cache, out_dir, opts, reading, manifest_fp)
+    return BuildResult(out_dir, manifest, n_new, n_cached, fallback_sentences=fallback, relexed=relexed)
+
+
+def _synthesise(
+    plan: Plan,
+    sentences: list[Sentence],
+    backend: Backend,
+    cache: ClipCache,
+    opts: BuildOptions,
+    reporter: Reporter,
+    lexicon: Lexicon,
+) -> tuple[Plan, list[str], int, int]:
+    """Every chunk of the plan into the cache; with a fallback asked for, the sentences an online
+    engine could not finish are read by the local voice. Returns the plan as read, the fallen-back
+    sentence ids and the synthesised and cached counts."""
+    keys = {j.key for js in plan for j in js}
+    had = {k for k in keys if k in cache} if opts.fallback else set()
+    try:
+        n_new, n_cached = synthesise_missing(
+            [j for js in plan for j in js], backend, opts.settings, cache, reporter
+        )
+        return plan, [], n_new, n_cached
+    except (SynthesisError, EngineError):
+        # EngineError: the service could not be reached at all; with a fallback asked for,
+        # every sentence then falls back (and is listed as such).
+        if not opts.fallback or not backend.online:
+            raise
+    plan, fallback, n_new, n_cached = _fill_with_offline(plan, sentences, cache, opts, reporter, lexicon)
+    # Count what the online engine did finish too, not only the offline fill.
+    return plan, fallback, n_new + sum(1 for k in keys - had if k in cache), n_cached + len(had)
 
 
 def _relexed(plan: list[list[Job]], cache: ClipCache) -> dict[int, tuple[str, ...]]:
@@ -288,15 +238,6 @@ def _relexed(plan: list[list[Job]], cache: ClipCache) -> dict[int, tuple[str, ..
             if j.lexicon and j.key not in cache:
                 out[j.sentence] = tuple(dict.fromkeys(out.get(j.sentence, ()) + j.lexicon))
     return out
-
-
-def doc_text_of(doc: Document) -> str:
-    return "\n\n".join(s.text for s in doc.sections)
-
-
-def text_sha256(doc: Document) -> str:
-    """Hash of the document's text as recorded in the manifest (`play` checks a build is current)."""
-    return hashlib.sha256(doc_text_of(doc).encode("utf-8")).hexdigest()
 
 
 def _fill_with_offline(
@@ -313,7 +254,7 @@ def _fill_with_offline(
     The online engine must have been run with keep_going (resolve_backend sees to it): then every
     chunk it could do is cached and exactly the sentences with a failed chunk are missing. The
     offline voice keeps the user's rate and pitch, so the filled sentences keep the pace."""
-    offline = get_backend("offline", workers=opts.workers)
+    offline = get_backend(LOCAL, workers=opts.workers)
     offline_settings = VoiceSettings(rate=opts.settings.rate, pitch=opts.settings.pitch)
     try:
         offline_plan = plan_jobs(sentences, offline, offline_settings, lexicon)
@@ -327,7 +268,7 @@ def _fill_with_offline(
                 fallback.append(sentences[i].id)
         reporter.stage(f"filling {len(fallback)} sentences with the offline voice")
         n_new, n_cached = synthesise_missing(
-            [j for js in new_plan for j in js if j.engine == "offline"],
+            [j for js in new_plan for j in js if j.engine == offline.name],
             offline,
             offline_settings,
             cache,
@@ -340,49 +281,18 @@ def _fill_with_offline(
 
 def resolve_backend(opts: BuildOptions, reporter: Reporter) -> Backend:
     name = opts.engine
-    if name == "auto":
-        from .backends.edge import probe
-
-        name = "edge" if probe() else "offline"
-        reporter.stage(
-            f"engine auto: chose {name} ({'online' if name == 'edge' else 'edge-tts unreachable'})"
-        )
-    if name == "offline":
-        return get_backend("offline", workers=opts.workers)
+    if name == AUTO:
+        name = choose_auto()
+        why = "online" if name == ONLINE else f"{ONLINE}-tts unreachable"
+        reporter.stage(f"engine auto: chose {name} ({why})")
+    if name == LOCAL:
+        return get_backend(name, workers=opts.workers)
     options = dict(opts.backend_options)
-    if opts.fallback == "offline":
+    if opts.fallback:
         # Finish every chunk the online voice can before reporting the failed ones; stopping at the
-        # first failure would hand every chunk not yet done to the offline voice.
+        # first failure would hand every chunk not yet done to the local voice.
         options.setdefault("keep_going", True)
     return get_backend(name, **options)
-
-
-def clean_stale(out_dir: Path, old: dict[str, Any] | None, new_outputs: list[str]) -> None:
-    """Delete files an earlier build of ours wrote that this build did not (a removed section).
-    Only names recorded in our own previous manifest are touched, and only inside out_dir."""
-    if not old:
-        return
-    keep = set(new_outputs)
-    for name in old.get("outputs", []):
-        if not isinstance(name, str) or not name or name in keep or "/" in name or "\\" in name:
-            continue
-        if name.startswith(".") or not (out_dir / name).is_file():
-            continue  # never a folder: an empty name in a damaged manifest is out_dir itself
-        (out_dir / name).unlink(missing_ok=True)
-
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def ensure_dir(path: Path) -> None:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise OutputError(f"cannot write to {path}: {os_reason(e)}; choose another folder with --out") from e
 
 
 def build_any(
@@ -426,9 +336,6 @@ def build_any(
 
 
 def write_library(out_root: Path, results: list[BuildResult]) -> None:
-    from .audio import atomic_path
-    from .player import render_library
-
     entries = [
         {
             "title": r.manifest.get("title", r.out_dir.name),
@@ -438,5 +345,4 @@ def write_library(out_root: Path, results: list[BuildResult]) -> None:
         }
         for r in results
     ]
-    with atomic_path(out_root / "index.html") as tmp:
-        tmp.write_text(render_library(entries), encoding="utf-8")
+    write_text(out_root / "index.html", render_library(entries))

@@ -16,20 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .backends import Backend, VoiceSettings
+from .backends import Backend
 from .document import load
 from .errors import UsageError
+from .folder import is_current, output_dir, read_manifest, text_sha256
+from .manifest import Manifest, SectionEntry, read
 from .model import Document
-from .pipeline import (
-    DEFAULT_FORMATS,
-    FORMATS,
-    BuildOptions,
-    Pauses,
-    StudyOptions,
-    output_dir,
-    read_manifest,
-    text_sha256,
-)
+from .options import BuildOptions
+from .player import fmt_ms
 from .structure import cn_number
 
 # Players tried in this order: command line before the file, and whether it needs WAV input.
@@ -97,49 +91,22 @@ def resolve(doc: Document, which: str) -> Target:
     return matches[0]
 
 
-def is_current(manifest: dict[str, Any] | None, doc: Document, out_dir: Path) -> bool:
-    """The built files belong to this exact text and are all there."""
-    if not manifest or manifest.get("source_sha256") != text_sha256(doc):
-        return False
-    return all((out_dir / s.get("file", "")).is_file() for s in manifest.get("sections", []))
-
-
 def options_like(manifest: dict[str, Any] | None, out_root: Path, cache_dir: Path | None) -> BuildOptions:
     """Build options repeating an earlier build's (so its cached clips are reused), else defaults."""
-    base = BuildOptions(out_root=out_root, cache_dir=cache_dir)
-    if not manifest:
-        return base
     try:
-        st = dict(manifest.get("settings") or {})
-        files = manifest.get("files") or {}
-        return BuildOptions(
-            out_root=out_root,
-            cache_dir=cache_dir,
-            engine=str(manifest.get("engine") or "offline"),
-            settings=VoiceSettings(
-                voice=st.get("voice", ""),
-                rate=st.get("rate", "+0%"),
-                pitch=st.get("pitch", "+0Hz"),
-                volume=st.get("volume", "+0%"),
-            ),
-            pauses=Pauses.from_dict(st.get("pauses", {})),
-            study=StudyOptions(**st.get("study", {})),
-            formats=tuple(f for f in FORMATS if f in files) or DEFAULT_FORMATS,
-            speed=float(st.get("speed", 1.0)),
-            loudnorm=st.get("loudnorm"),
-            mp3_kbps=int(st.get("mp3_kbps", 64)),
-            summary="summary" in files,
-        )
+        if manifest:
+            return BuildOptions.from_manifest(manifest, out_root=out_root, cache_dir=cache_dir)
     except (TypeError, ValueError, UsageError):
-        return base
+        pass
+    return BuildOptions(out_root=out_root, cache_dir=cache_dir)
 
 
-def _section_record(manifest: dict[str, Any], doc: Document, target: Target) -> dict[str, Any]:
+def _section_record(manifest: Manifest, doc: Document, target: Target) -> SectionEntry:
     """The manifest's record of the target's section (the manifest numbers only sections that
     have something to say, so match by title and order)."""
     title = next(s.title for s in doc.sections if s.number == target.section)
     nth = sum(1 for s in doc.sections if s.title == title and s.number < target.section)
-    found = [s for s in manifest.get("sections", []) if s.get("title") == title]
+    found = [s for s in manifest.sections if s.title == title]
     if nth >= len(found):
         raise UsageError(f"section {target.section} ({title}) has nothing to read aloud")
     return found[nth]
@@ -161,27 +128,27 @@ def play_section(
     if export is not None and export.suffix.lower() != ".mp3":
         raise UsageError(f"--export writes MP3; give a path ending in .mp3, not {export.name}")
     out_dir = output_dir(document, doc, out_root)
-    manifest = read_manifest(out_dir)
+    data = read_manifest(out_dir)
+    manifest = read(out_dir)
     lines: list[str] = []
-    if not is_current(manifest, doc, out_dir):
+    if manifest is None or not is_current(out_dir, data, source_sha256=text_sha256(doc)):
         from .pipeline import build
 
-        why = "changed since it was built" if manifest else "not built yet"
+        why = "changed since it was built" if data else "not built yet"
         print(f"{document}: {why}; building it first", flush=True)
-        r = build(document, options_like(manifest, out_root, cache_dir), backend=backend)
-        manifest = r.manifest
+        r = build(document, options_like(data, out_root, cache_dir), backend=backend)
+        manifest = Manifest.from_json(r.manifest)
         lines.append(f"built {out_dir}: {r.synthesised} synthesised, {r.cached} from cache")
-    assert manifest is not None
     rec = _section_record(manifest, doc, target)
-    section_file = out_dir / rec["file"]
-    start, end = 0, int(rec.get("duration_ms", 0))
+    section_file = out_dir / rec.file
+    start, end = 0, rec.duration_ms
     if target.point is not None:
-        pt = next((p for p in rec.get("points", []) if p.get("number") == target.point), None)
+        pt = next((p for p in rec.points if p.number == target.point), None)
         if pt is None:
             raise UsageError(f"point {target.label} has nothing to read aloud")
-        start, end = int(pt["section_start_ms"]), int(pt["section_end_ms"])
+        start, end = pt.section_start_ms, pt.section_end_ms
 
-    what = f"{target.label} {target.title} ({_clock(end - start)})"
+    what = f"{target.label} {target.title} ({fmt_ms(end - start)})"
     if export is not None:
         _extract(section_file, export, target, start, end)
         lines.append(f"wrote {what} to {export}")
@@ -197,17 +164,17 @@ def play_section(
     return lines + play_file(path, what)
 
 
-def page_address(out_dir: Path, rec: dict[str, Any], target: Target) -> str | None:
+def page_address(out_dir: Path, rec: SectionEntry, target: Target) -> str | None:
     """The player page's file:// address at the target (index.html#s=2 or #s=2.3), if it was built.
     The page numbers sections as the manifest does (only those with something to say)."""
     page = out_dir / "index.html"
     if not page.is_file():
         return None
-    at = f"{rec['number']}" + (f".{target.point}" if target.point is not None else "")
+    at = f"{rec.number}" + (f".{target.point}" if target.point is not None else "")
     return f"{page.resolve().as_uri()}#s={at}"
 
 
-def open_player_page(out_dir: Path, rec: dict[str, Any], target: Target, what: str) -> list[str]:
+def open_player_page(out_dir: Path, rec: SectionEntry, target: Target, what: str) -> list[str]:
     """No audio player installed: open the player page in the default browser at the target."""
     import webbrowser
 
@@ -299,8 +266,3 @@ def _as_wav(path: Path) -> Path:
         w.setframerate(SAMPLE_RATE)
         w.writeframes(decode_pcm(path))
     return dest
-
-
-def _clock(ms: int) -> str:
-    s = max(0, ms) // 1000
-    return f"{s // 60}:{s % 60:02d}"

@@ -336,6 +336,32 @@ def write_player(manifest: dict[str, Any], out: TextIO, flags: Mapping[str, str]
 # ---------------------------------------------------------------------------- library page
 
 
+def _library_card(entry: Mapping[str, Any]) -> str:
+    """One document of the library page: its title, length, section titles and listening progress."""
+    title = str(entry.get("title") or entry.get("dir") or "")
+    ms = _int(entry.get("duration_ms"))
+    href = url(str(entry.get("dir") or ".").rstrip("/\\") + "/index.html")
+    raw_sections = entry.get("sections")
+    titles: list[str] = []
+    if isinstance(raw_sections, int):
+        count = raw_sections
+    elif isinstance(raw_sections, list | tuple):
+        count = len(raw_sections)
+        titles = [_section_title(s) if isinstance(s, Mapping) else str(s) for s in raw_sections]
+    else:
+        count = 0
+    info = [f"时长 {esc(_duration_text(ms))}"] if ms else []
+    if count:
+        info.append(f"{count} 个部分")
+    secs = f'<span class="secs">{esc("；".join(titles))}</span>' if titles else ""
+    return (
+        f'<li><a class="doc" href="{esc(href)}" data-title="{esc(title)}" data-duration-ms="{ms}">'
+        f'<span class="name">{esc(title)}</span>'
+        f'<span class="info">{" · ".join(info)}<span class="listened"></span></span>{secs}'
+        f'<span class="progress" aria-hidden="true"><span></span></span></a></li>'
+    )
+
+
 def render_library(entries: list[dict[str, Any]], feed: str = "") -> str:
     """The index page of a batch build: one card per document, linking to ``<dir>/index.html``.
 
@@ -345,30 +371,7 @@ def render_library(entries: list[dict[str, Any]], feed: str = "") -> str:
     key the player writes.
     """
     total_ms = sum(_int(e.get("duration_ms")) for e in entries)
-    cards = []
-    for entry in entries:
-        title = str(entry.get("title") or entry.get("dir") or "")
-        ms = _int(entry.get("duration_ms"))
-        href = url(str(entry.get("dir") or ".").rstrip("/\\") + "/index.html")
-        raw_sections = entry.get("sections")
-        titles: list[str] = []
-        if isinstance(raw_sections, int):
-            count = raw_sections
-        elif isinstance(raw_sections, list | tuple):
-            count = len(raw_sections)
-            titles = [_section_title(s) if isinstance(s, Mapping) else str(s) for s in raw_sections]
-        else:
-            count = 0
-        info = [f"时长 {esc(_duration_text(ms))}"] if ms else []
-        if count:
-            info.append(f"{count} 个部分")
-        secs = f'<span class="secs">{esc("；".join(titles))}</span>' if titles else ""
-        cards.append(
-            f'<li><a class="doc" href="{esc(href)}" data-title="{esc(title)}" data-duration-ms="{ms}">'
-            f'<span class="name">{esc(title)}</span>'
-            f'<span class="info">{" · ".join(info)}<span class="listened"></span></span>{secs}'
-            f'<span class="progress" aria-hidden="true"><span></span></span></a></li>'
-        )
+    cards = [_library_card(entry) for entry in entries]
     body = "\n".join(cards) if cards else ""
     summary = f"共 {len(entries)} 篇" + (f" · 总时长 {esc(_duration_text(total_ms))}" if total_ms else "")
     empty = '<p class="empty">还没有生成任何文档。</p>' if not entries else ""

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .assemble import say, sentence_audio
-from .audio import SAMPLE_RATE, EncodeOptions, WavAssembler, atomic_path, encode
+from .audio import EncodeOptions, WavAssembler, encode
 from .cache import ClipCache
 from .chapters import Tags, ffmetadata
+from .folder import atomic_path
 from .model import Chapter, Document, Section, Sentence
-from .pipeline import BuildOptions, Job
+from .options import BuildOptions
+from .plan import Plan
+from .stitch import say, sentence_audio
+from .timeline import Clock
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ def summary_file(stem: str) -> str:
     return f"{stem}-summary.mp3"
 
 
-def key_sentences(doc: Document, sentences: list[Sentence], plan: list[list[Job]]) -> list[SummaryItem]:
+def key_sentences(doc: Document, sentences: list[Sentence], plan: Plan) -> list[SummaryItem]:
     """Per section, the heading sentence and the first sentence of every point (speakable ones)."""
     items = []
     for sec in doc.sections:
@@ -52,28 +55,21 @@ def key_sentences(doc: Document, sentences: list[Sentence], plan: list[list[Job]
     return items
 
 
-def build_summary(
-    doc: Document,
+_Record = tuple[SummaryItem, int, int, list[tuple[int, int, int]]]  # item, start, end, (sentence, a, b)
+
+
+def _stitch(
+    items: list[SummaryItem],
     sentences: list[Sentence],
-    plan: list[list[Job]],
+    plan: Plan,
     cache: ClipCache,
-    out_dir: Path,
-    work: Path,
+    wav_path: Path,
     opts: BuildOptions,
-    enc: EncodeOptions,
-) -> dict[str, Any] | None:
-    """Write `<stem>-summary.mp3` into out_dir; return the manifest's summary block (None when the
-    document has no headings or points to summarise)."""
-    items = key_sentences(doc, sentences, plan)
-    if not items:
-        return None
-    speed = opts.speed
-
-    def ms(samples: int) -> int:
-        return round(samples * 1000 / SAMPLE_RATE / speed)
-
-    wav = WavAssembler(work / "summary.wav")
-    records = []
+) -> tuple[list[_Record], int]:
+    """Headings and point openers with the point pause between them and the section pause between
+    sections. Returns where each landed (samples) and the total."""
+    wav = WavAssembler(wav_path)
+    records: list[_Record] = []
     try:
         for k, item in enumerate(items):
             if k:
@@ -87,10 +83,28 @@ def build_summary(
                 say(wav, sentence_audio(plan[i], sentences[i].id, cache), plan[i], opts.pauses)
                 placed.append((i, start, wav.samples))
             records.append((item, sec_start, wav.samples, placed))
-        total = wav.samples
+        return records, wav.samples
     finally:
         wav.close()
 
+
+def build_summary(
+    doc: Document,
+    sentences: list[Sentence],
+    plan: Plan,
+    cache: ClipCache,
+    out_dir: Path,
+    work: Path,
+    opts: BuildOptions,
+    enc: EncodeOptions,
+) -> dict[str, Any] | None:
+    """Write `<stem>-summary.mp3` into out_dir; return the manifest's summary block (None when the
+    document has no headings or points to summarise)."""
+    items = key_sentences(doc, sentences, plan)
+    if not items:
+        return None
+    ms = Clock(opts.speed)
+    records, total = _stitch(items, sentences, plan, cache, work / "summary.wav", opts)
     chapters = []
     sections_out = []
     for k, (item, start, end, placed) in enumerate(records):

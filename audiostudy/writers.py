@@ -1,13 +1,13 @@
-"""Subtitle and manifest writers. Each takes a TextIO; SRT and VTT share one class and differ only
-by attributes (the same shape openai-whisper uses)."""
+"""Text output writers, one small class per format in a table (the shape openai-whisper's
+`get_writer` uses): each writes the placed sentences of a Timeline to a TextIO. SRT and VTT share one
+class and differ only by attributes. A new text format is one class here plus one WRITERS line."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Protocol, TextIO
 
 from .model import PlacedClause, PlacedSentence
 
@@ -73,14 +73,21 @@ def cues_of(placed: PlacedSentence, limit: int = CUE_MAX_CHARS) -> list[Cue]:
     return _group(pieces, limit)
 
 
+class Writer(Protocol):
+    extension: str
+
+    def write(self, sentences: Iterable[PlacedSentence], out: TextIO, title: str = "") -> None: ...
+
+
 class SubtitlesWriter:
     """Cues of at most two lines, timed on the whole-document file (see cues_of)."""
 
+    extension = "srt"
     header = ""
     decimal_marker = ","
     numbered = True
 
-    def write(self, sentences: Iterable[PlacedSentence], out: TextIO) -> None:
+    def write(self, sentences: Iterable[PlacedSentence], out: TextIO, title: str = "") -> None:
         out.write(self.header)
         cues = (c for p in sentences for c in cues_of(p))
         for i, c in enumerate(cues, start=1):
@@ -96,6 +103,7 @@ class SRTWriter(SubtitlesWriter):
 
 
 class VTTWriter(SubtitlesWriter):
+    extension = "vtt"
     header = "WEBVTT\n\n"
     decimal_marker = "."
     numbered = False
@@ -103,6 +111,8 @@ class VTTWriter(SubtitlesWriter):
 
 class LRCWriter:
     """Lyrics-style lines ([mm:ss.xx]) that music players on phones show in step with the audio."""
+
+    extension = "lrc"
 
     def write(self, cues: Iterable[PlacedSentence], out: TextIO, title: str = "") -> None:
         if title:
@@ -114,6 +124,8 @@ class LRCWriter:
             out.write(f"[{minutes:02d}:{rest // 1000:02d}.{rest % 1000 // 10:02d}]{text}\n")
 
 
-def write_manifest(manifest: dict[str, Any], out: TextIO) -> None:
-    json.dump(manifest, out, ensure_ascii=False, indent=1)
-    out.write("\n")
+WRITERS: dict[str, type[Writer]] = {w.extension: w for w in (SRTWriter, VTTWriter, LRCWriter)}
+
+
+def get_writer(fmt: str) -> Writer:
+    return WRITERS[fmt]()

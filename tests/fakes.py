@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from audiostudy.backends import SAMPLE_RATE, Clip, VoiceSettings
 from audiostudy.errors import SynthesisError
+from audiostudy.options import BuildOptions
 
 MS_PER_CHAR = 50
 PAD_MS = 120  # engine-style silence before and after the voice; trimming must remove it
@@ -28,6 +30,8 @@ def padded_tone(voice_ms: int) -> bytes:
 
 class FakeBackend:
     name = "fake"
+    default_voice = ""
+    online = False
     max_chars = 40
     needs_normalisation = False
     clause_chunks = False
@@ -54,3 +58,22 @@ class FakeBackend:
 
     def close(self) -> None:
         pass
+
+
+# A small speech: title, salutation, two sections, points, closing words.
+DOC = (
+    "标题\n同志们：\n开个会。\n一、第一部分。\n一是甲。乙丙丁。\n二是戊。\n"
+    "二、第二部分。\n内容在此。\n同志们，散会！\n"
+)
+
+
+def opts(tmp: Path, **kw: object) -> BuildOptions:
+    """Options for a quick build into tmp: section MP3s and subtitles only."""
+    given: dict = {"formats": ("mp3", "srt"), **kw}
+    return BuildOptions(out_root=tmp / "audio", cache_dir=tmp / "cache", **given)
+
+
+def write(tmp: Path, text: str = DOC, name: str = "doc.txt") -> Path:
+    p = tmp / name
+    p.write_text(text, encoding="utf-8")
+    return p

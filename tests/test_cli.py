@@ -159,7 +159,7 @@ def test_volume_is_refused_for_the_offline_voice(tmp_path):
 
 def test_voice_outside_the_builtin_list_is_checked_against_the_live_list(monkeypatch):
     from audiostudy.backends import voices
-    from audiostudy.cli import _live_checked
+    from audiostudy.backends.registry import live_checked as _live_checked
 
     live = [{"ShortName": "en-GB-SoniaNeural", "Locale": "en-GB", "Gender": "Female"}]
     monkeypatch.setattr(voices, "list_voices", lambda *a, **k: (live, voices.SOURCE_ONLINE))

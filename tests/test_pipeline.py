@@ -6,26 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from fakes import FakeBackend
+from fakes import DOC, FakeBackend, opts, write
 
 from audiostudy.audio import duration_ms
 from audiostudy.errors import SynthesisError
-from audiostudy.pipeline import BuildOptions, Pauses, StudyOptions, build
-
-DOC = (
-    "标题\n同志们：\n开个会。\n一、第一部分。\n一是甲。乙丙丁。\n二是戊。\n"
-    "二、第二部分。\n内容在此。\n同志们，散会！\n"
-)
-
-
-def opts(tmp: Path, **kw) -> BuildOptions:
-    return BuildOptions(out_root=tmp / "audio", cache_dir=tmp / "cache", formats=("mp3", "srt"), **kw)
-
-
-def write(tmp: Path, text: str = DOC, name: str = "doc.txt") -> Path:
-    p = tmp / name
-    p.write_text(text, encoding="utf-8")
-    return p
+from audiostudy.pipeline import Pauses, StudyOptions, build
 
 
 def test_interrupted_build_resumes_without_resynthesis(tmp_path):
@@ -153,6 +138,7 @@ def test_fallback_covers_an_unreachable_service(tmp_path, monkeypatch):
 
     class Down(FakeBackend):
         name = "edge"
+        online = True
 
         def synthesize(self, texts, settings, on_done):
             raise EngineError("cannot reach the speech service")

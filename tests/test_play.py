@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -212,9 +213,10 @@ def test_no_player_says_so_and_prints_path(tmp_path, monkeypatch):
 def test_ctrl_c_stops_playback_cleanly(tmp_path, monkeypatch):
     src, _ = built(tmp_path)
     # The player interrupts its parent (as Ctrl-C in the terminal would) and would otherwise play on.
-    monkeypatch.setenv(
-        "PATH", str(fake_players(tmp_path, "ffplay", body="sleep 0.5; kill -INT $PPID; sleep 20"))
-    )
+    # PATH holds only the fake player, so sleep is called by its full path.
+    sleep = shutil.which("sleep")
+    body = f"{sleep} 0.5; kill -INT $PPID; {sleep} 20"
+    monkeypatch.setenv("PATH", str(fake_players(tmp_path, "ffplay", body=body)))
     t = time.perf_counter()
     lines = play_section(src, "2", tmp_path / "audio", backend=FakeBackend(fail_after=0))
     assert lines == ["stopped"] and time.perf_counter() - t < 10

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes import FakeBackend
+from fakes import DOC, FakeBackend, opts, write
 from hostile_procs import (
     assert_cache_consistent,
     clip_files,
@@ -37,23 +37,9 @@ from docs import SHORT_SPEECH
 
 runner = CliRunner()
 
-DOC = (
-    "标题\n同志们：\n开个会。\n一、第一部分。\n一是甲。乙丙丁。\n二是戊。\n二、第二部分。\n内容在此。\n"
-    "同志们，散会！\n"
-)
 # ~8 sentences for the real engine: 10 chunks, one worker, ~15 s to load the model and speak.
 REAL_DOC = SHORT_SPEECH
 OTHER_DOC = "第二份\n一、总体要求。\n坚持稳中求进。\n二、主要任务。\n抓好春耕生产。\n"
-
-
-def opts(tmp: Path, **kw) -> BuildOptions:
-    return BuildOptions(out_root=tmp / "audio", cache_dir=tmp / "cache", formats=("mp3", "srt"), **kw)
-
-
-def write(tmp: Path, text: str = DOC, name: str = "doc.txt") -> Path:
-    p = tmp / name
-    p.write_text(text, encoding="utf-8")
-    return p
 
 
 def tree(root: Path, skip: tuple[Path, ...] = ()) -> dict[str, tuple[int, int]]:

