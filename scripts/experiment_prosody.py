@@ -69,7 +69,9 @@ def main() -> None:
                 w.setframerate(RATE)
                 w.writeframes(variant(sentences, how))
             report = listen_audio(wav, text, listener)
-            print(f"{how:8} syllable error {report.error:.1%} ({report.errors}/{report.syllables})", flush=True)
+            print(
+                f"{how:8} syllable error {report.error:.1%} ({report.errors}/{report.syllables})", flush=True
+            )
 
 
 if __name__ == "__main__":
