@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -217,8 +218,14 @@ def test_ctrl_c_stops_playback_cleanly(tmp_path, monkeypatch):
     sleep = shutil.which("sleep")
     body = f"{sleep} 0.5; kill -INT $PPID; {sleep} 20"
     monkeypatch.setenv("PATH", str(fake_players(tmp_path, "ffplay", body=body)))
-    t = time.perf_counter()
-    lines = play_section(src, "2", tmp_path / "audio", backend=FakeBackend(fail_after=0))
+    # Ctrl-C must reach this process as Python's KeyboardInterrupt, whatever an earlier test in the
+    # session (a server, a runner) left installed as the SIGINT handler.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        t = time.perf_counter()
+        lines = play_section(src, "2", tmp_path / "audio", backend=FakeBackend(fail_after=0))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert lines == ["stopped"] and time.perf_counter() - t < 10
 
 
