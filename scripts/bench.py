@@ -72,8 +72,9 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def run_measured(args: list[str], cwd: Path | None = None) -> dict:
-    """Run a command; wall time and peak RSS summed over its whole process tree (workers included)."""
+def run_measured(args: list[str], cwd: Path | None = None, tree_rss: bool = True) -> dict:
+    """Run a command; wall time and peak RSS summed over its whole process tree (workers included),
+    or of the command's own process alone with tree_rss=False."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -86,7 +87,7 @@ def run_measured(args: list[str], cwd: Path | None = None) -> dict:
             while todo:
                 p = todo.pop()
                 tree.append(p)
-                todo += _children(p)
+                todo += _children(p) if tree_rss else []
             peak = max(peak, sum(_rss_kb(p) for p in tree))
             stop.wait(0.05)
 
@@ -389,7 +390,7 @@ def main() -> None:
             )
         )
         if not a.skip_big:
-            mem = bench_lost.memory_rows(sample, work)
+            mem = bench_lost.memory_rows(sample, work, lambda cmd: run_measured(cmd, tree_rss=False))
             res["memory"] = mem
             rows.append(
                 (

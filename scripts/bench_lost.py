@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,36 +51,9 @@ def ten_times(text: str, copies: int = 10) -> str:
     return "\n".join(part.strip() for part in out) + "\n"
 
 
-def parent_peak_mb(args: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS of the command's own process in MB, workers not counted)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    stop = threading.Event()
-
-    def poll() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            try:
-                with open(f"/proc/{proc.pid}/status") as f:
-                    for line in f:
-                        if line.startswith("VmRSS:"):
-                            peak = max(peak, int(line.split()[1]))
-            except OSError:
-                pass
-            stop.wait(0.05)
-
-    th = threading.Thread(target=poll, daemon=True)
-    th.start()
-    _, err = proc.communicate()
-    stop.set()
-    th.join()
-    if proc.returncode:
-        raise SystemExit(f"command failed: {' '.join(args)}\n{err[-2000:]}")
-    return time.perf_counter() - t0, peak / 1024
-
-
-def memory_rows(sample: Path, work: Path) -> dict:
+def memory_rows(sample: Path, work: Path, measure: Callable[[list[str]], dict]) -> dict:
+    """measure(cmd) runs a command and returns its wall_s and peak_rss_mb (bench.run_measured, the
+    command's own process only: the workers' memory is not the parent's)."""
     big = work / "ten" / "ten.txt"
     big.parent.mkdir(parents=True)
     big.write_text(ten_times(sample.read_text(encoding="utf-8")), encoding="utf-8")
@@ -89,8 +61,12 @@ def memory_rows(sample: Path, work: Path) -> dict:
     for name, doc in (("sample", sample), ("ten", big)):
         cmd = [sys.executable, "-m", "audiostudy", "build", str(doc), "--engine", "offline", "-q",
                "--out", str(work / f"out-{name}"), "--cache-dir", str(work / f"cache-{name}")]  # fmt: skip
-        wall, peak = parent_peak_mb(cmd)
-        res[name] = {"wall_s": wall, "parent_peak_mb": peak, "chars": len(doc.read_text(encoding="utf-8"))}
+        m = measure(cmd)
+        res[name] = {
+            "wall_s": m["wall_s"],
+            "parent_peak_mb": m["peak_rss_mb"],
+            "chars": len(doc.read_text(encoding="utf-8")),
+        }
     res["ratio"] = res["ten"]["parent_peak_mb"] / res["sample"]["parent_peak_mb"]
     return res
 
