@@ -91,6 +91,7 @@ BROKEN_TO = "今天下午天气晴朗，大家都去公园散步，有人唱歌�
 
 def _build(root: Path, monkeypatch, broken: bool) -> Path:
     import audiostudy.normalize as normalize
+    import audiostudy.plan as plan
     from audiostudy.backends.offline import OfflineBackend
     from audiostudy.pipeline import BuildOptions, build
     from docs import CLAUSE_SPEECH
@@ -106,7 +107,7 @@ def _build(root: Path, monkeypatch, broken: bool) -> Path:
                 text = text.replace(a, b)
             return real(text)
 
-        monkeypatch.setattr(normalize, "to_reading", misread)
+        monkeypatch.setattr(plan, "to_reading", misread)  # where the planner reads it
     src = root / "讲话.txt"
     src.write_text(CLAUSE_SPEECH, encoding="utf-8")
     opts = BuildOptions(engine="offline", out_root=root / "audio", cache_dir=root / "cache", workers=1,
