@@ -38,3 +38,20 @@ def asr_listener():
     from audiostudy.listen import Listener
 
     return Listener()
+
+
+@pytest.fixture
+def edge_server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The local fake edge service (tests/fake_edge.py), 0.2 s of tone a character, with edge_tts
+    pointed at it (Communicate, and so probe(), read WSS_URL from their own module)."""
+    import edge_tts.communicate
+    from edge_tts.drm import DRM
+    from fake_edge import FakeEdgeServer
+
+    srv = FakeEdgeServer(s_per_char=0.2).start()
+    monkeypatch.setattr(edge_tts.communicate, "WSS_URL", srv.url)
+    monkeypatch.setattr(DRM, "clock_skew_seconds", 0.0)
+    try:
+        yield srv
+    finally:
+        srv.stop()

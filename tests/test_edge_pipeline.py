@@ -21,7 +21,6 @@ from typing import Any
 import edge_tts.communicate
 import edge_tts.voices
 import pytest
-from edge_tts.drm import DRM
 from fake_edge import FakeEdgeServer
 from media import assert_subtitles_match, ffmpeg_chapters
 from typer.testing import CliRunner
@@ -67,15 +66,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEdgeServer]:
-    srv = FakeEdgeServer(s_per_char=S_PER_CHAR).start()
-    # edge_tts.Communicate (and so probe()) reads WSS_URL from its own module namespace.
-    monkeypatch.setattr(edge_tts.communicate, "WSS_URL", srv.url)
-    monkeypatch.setattr(DRM, "clock_skew_seconds", 0.0)
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def server(edge_server: FakeEdgeServer) -> FakeEdgeServer:
+    return edge_server  # tests/conftest.py: a fake edge service at S_PER_CHAR seconds a character
 
 
 @pytest.fixture

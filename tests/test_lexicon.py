@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import edge_tts.communicate
 import pytest
-from edge_tts.drm import DRM
 from fake_edge import FakeEdgeServer
 from fakes import FakeBackend
 from pypinyin import Style
@@ -170,17 +167,6 @@ def test_polyphones_get_the_expected_pinyin_offline(tmp_path: Path) -> None:
                 seen.add(word)
                 assert " ".join(heard[at : at + len(word)]) == reading, (sentence.text, word)
     assert seen == set(EXPECTED)
-
-
-@pytest.fixture
-def edge_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEdgeServer]:
-    srv = FakeEdgeServer(s_per_char=0.2).start()
-    monkeypatch.setattr(edge_tts.communicate, "WSS_URL", srv.url)
-    monkeypatch.setattr(DRM, "clock_skew_seconds", 0.0)
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 def test_edge_speaks_the_lexicon_reading_and_subtitles_keep_the_original(
