@@ -188,7 +188,7 @@ def encode(
 
 
 def _codec_args(kind: str, opts: EncodeOptions) -> list[str]:
-    """ffmpeg output arguments for "mp3", "opus" or "m4b"/"m4a"."""
+    """ffmpeg output arguments for "mp3", "opus", "m4b"/"m4a" or "adts" (a bare AAC stream)."""
     if kind == "mp3":
         # LAME quality 7 (of 0 best .. 9 fastest): 1.6x faster than the default 5 and no audible
         # difference on mono speech at 64 kbit/s.
@@ -218,6 +218,7 @@ def _codec_args(kind: str, opts: EncodeOptions) -> list[str]:
             "-f",
             "ogg",
         ]
+    container = ["-f", "adts"] if kind == "adts" else ["-movflags", "+faststart", "-f", "mp4"]
     # The "fast" AAC coder is 3x faster than the default two-loop search (10 min of speech: 3 s
     # instead of 9.5 s on one core); at 64 kbit/s mono speech the difference is not audible.
     return [
@@ -227,11 +228,31 @@ def _codec_args(kind: str, opts: EncodeOptions) -> list[str]:
         "fast",
         "-b:a",
         f"{opts.aac_kbps}k",
-        "-movflags",
-        "+faststart",
-        "-f",
-        "mp4",
+        *container,
     ]
+
+
+def remux(stream: Path, stream_format: str, out: Path, kind: str, metadata_file: Path, skip: int = 0) -> None:
+    """Wrap an already-encoded stream ("mp3" or "aac" frames) into `out` ("mp3" or "m4b") with the
+    tags and chapters of `metadata_file`, copying the audio. An AAC stream's first `skip` samples
+    (the encoder's priming) are cut by the MP4's edit list. Callers write to a temporary name."""
+    if stream_format == "aac":
+        # Straight from ADTS, the MP4 track keeps ADTS's 1/28224000 time base and long chapter times
+        # overflow; an MP4 of the bare stream first gives the track our sample rate's time base.
+        # Starting it before zero makes the muxer write the edit list that hides the priming.
+        track = stream.with_suffix(".m4a")
+        offset = ["-itsoffset", f"{-skip / SAMPLE_RATE:.6f}"] if skip else []
+        _run(
+            [*offset, "-f", "aac", "-i", str(stream), "-c", "copy", "-f", "mp4", str(track)],
+            "wrapping the AAC",
+        )
+        stream, stream_format = track, "mp4"
+    container = (
+        ["-id3v2_version", "3", "-f", "mp3"] if kind == "mp3" else ["-movflags", "+faststart", "-f", "mp4"]
+    )
+    args = ["-f", stream_format, "-i", str(stream), "-f", "ffmetadata", "-i", str(metadata_file)]
+    args += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", *container]
+    _run([*args, str(out)], f"writing {out.name.removeprefix('.').removesuffix('.part')}")
 
 
 def concat_inputs(list_file: Path, parts: Sequence[Path]) -> list[str]:

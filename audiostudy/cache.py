@@ -14,6 +14,7 @@ import json
 import os
 import struct
 import tempfile
+import time
 import zlib
 from dataclasses import asdict
 from pathlib import Path
@@ -26,6 +27,8 @@ from .errors import OutputError, os_reason
 ENV_VAR = "AUDIOSTUDY_CACHE_DIR"
 MAGIC = b"ASC1"
 FORMAT_VERSION = 1  # part of every key: bump it when the stored audio would change
+ENCODES = "encodes"  # section encodes beside the clips (see encode_path)
+ENCODES_MAX_AGE_S = 30 * 86400
 
 
 def default_dir() -> Path:
@@ -103,6 +106,19 @@ class ClipCache:
                 f"free some space or choose another folder with --cache-dir"
             ) from e
 
+    def encode_path(self, fingerprint: str, ext: str) -> Path:
+        """Where one section's encode (the AAC frames of the M4B) is kept between builds, so a small
+        edit re-encodes only the section it touches."""
+        return self.root / ENCODES / f"{fingerprint[:32]}.{ext}"
+
+    def prune_encodes(self, max_age_s: float = ENCODES_MAX_AGE_S) -> None:
+        """Forget section encodes no build has used for a while (a build touches those it uses)."""
+        cutoff = time.time() - max_age_s
+        for p in (self.root / ENCODES).glob("*"):
+            with contextlib.suppress(OSError):
+                if p.stat().st_mtime < cutoff:
+                    p.unlink()
+
     def info(self) -> tuple[int, int]:
         """(entries, bytes)."""
         n = size = 0
@@ -121,7 +137,9 @@ class ClipCache:
         if self.root.is_dir():
             for p in self.root.glob("[0-9a-f][0-9a-f]/*.clip"):
                 p.unlink(missing_ok=True)
-            for d in self.root.glob("[0-9a-f][0-9a-f]"):
+            for p in (self.root / ENCODES).glob("*"):
+                p.unlink(missing_ok=True)
+            for d in [*self.root.glob("[0-9a-f][0-9a-f]"), self.root / ENCODES]:
                 with contextlib.suppress(OSError):
                     d.rmdir()  # only when empty
         return n

@@ -28,7 +28,21 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("engines", {"backends"}),
-    ("media", {"writers", "cache", "audio", "folder", "options", "plan", "stitch", "chapters", "estimate"}),
+    (
+        "media",
+        {
+            "writers",
+            "cache",
+            "audio",
+            "frames",
+            "folder",
+            "options",
+            "plan",
+            "stitch",
+            "chapters",
+            "estimate",
+        },
+    ),
     (
         "outputs",
         {
