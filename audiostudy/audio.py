@@ -11,7 +11,7 @@ import re
 import subprocess
 import warnings
 import wave
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,49 +187,48 @@ def encode(
     _run([*args, str(out)], f"writing {out.name.removeprefix('.').removesuffix('.part')}")
 
 
-def _codec_args(kind: str, opts: EncodeOptions) -> list[str]:
-    """ffmpeg output arguments for "mp3", "opus", "m4b"/"m4a" or "adts" (a bare AAC stream)."""
-    if kind == "mp3":
-        # LAME quality 7 (of 0 best .. 9 fastest): 1.6x faster than the default 5 and no audible
-        # difference on mono speech at 64 kbit/s.
-        return [
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            f"{opts.mp3_kbps}k",
-            "-compression_level",
-            "7",
-            "-id3v2_version",
-            "3",
-            "-f",
-            "mp3",
-        ]
-    if kind == "opus":
-        # Opus in Ogg, tuned for speech: VoIP mode and variable bitrate; 24 kHz is one of its native rates.
-        return [
-            "-c:a",
-            "libopus",
-            "-b:a",
-            f"{opts.opus_kbps}k",
-            "-vbr",
-            "on",
-            "-application",
-            "voip",
-            "-f",
-            "ogg",
-        ]
-    container = ["-f", "adts"] if kind == "adts" else ["-movflags", "+faststart", "-f", "mp4"]
-    # The "fast" AAC coder is 3x faster than the default two-loop search (10 min of speech: 3 s
-    # instead of 9.5 s on one core); at 64 kbit/s mono speech the difference is not audible.
+def _mp3_args(opts: EncodeOptions) -> list[str]:
+    # LAME quality 7 (of 0 best .. 9 fastest): 1.6x faster than the default 5 and no audible
+    # difference on mono speech at 64 kbit/s.
+    lame = ["-c:a", "libmp3lame", "-b:a", f"{opts.mp3_kbps}k", "-compression_level", "7"]
+    return [*lame, "-id3v2_version", "3", "-f", "mp3"]
+
+
+def _opus_args(opts: EncodeOptions) -> list[str]:
+    # Opus in Ogg, tuned for speech: VoIP mode and variable bitrate; 24 kHz is one of its native rates.
     return [
         "-c:a",
-        "aac",
-        "-aac_coder",
-        "fast",
+        "libopus",
         "-b:a",
-        f"{opts.aac_kbps}k",
-        *container,
+        f"{opts.opus_kbps}k",
+        "-vbr",
+        "on",
+        "-application",
+        "voip",
+        "-f",
+        "ogg",
     ]
+
+
+def _aac_args(opts: EncodeOptions) -> list[str]:
+    # The "fast" AAC coder is 3x faster than the default two-loop search (10 min of speech: 3 s
+    # instead of 9.5 s on one core); at 64 kbit/s mono speech the difference is not audible.
+    return ["-c:a", "aac", "-aac_coder", "fast", "-b:a", f"{opts.aac_kbps}k"]
+
+
+# ffmpeg output arguments per kind of encode: an MP3, an Ogg Opus, an MP4 audiobook (m4b/m4a) or a
+# bare AAC stream (ADTS frames, joined into the M4B by audiofiles.py).
+CODECS: dict[str, Callable[[EncodeOptions], list[str]]] = {
+    "mp3": _mp3_args,
+    "opus": _opus_args,
+    "m4b": lambda o: [*_aac_args(o), "-movflags", "+faststart", "-f", "mp4"],
+    "m4a": lambda o: [*_aac_args(o), "-movflags", "+faststart", "-f", "mp4"],
+    "adts": lambda o: [*_aac_args(o), "-f", "adts"],
+}
+
+
+def _codec_args(kind: str, opts: EncodeOptions) -> list[str]:
+    return CODECS[kind](opts)
 
 
 def remux(stream: Path, stream_format: str, out: Path, kind: str, metadata_file: Path, skip: int = 0) -> None:

@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "manifest",
             "summary",
             "player",
+            "audiofiles",
             "assemble",
             "feed",
             "outline",

@@ -11,9 +11,12 @@ import pytest
 from fakes import FakeBackend
 
 from audiostudy.audio import SAMPLE_RATE, decode_pcm, duration_ms
+from audiostudy.audiofiles import AUDIO_FORMATS
 from audiostudy.chapters import read_mp3_chapters, read_mp4_chapters
 from audiostudy.frames import read_adts, read_mp3
+from audiostudy.options import FORMATS
 from audiostudy.pipeline import BuildOptions, build
+from audiostudy.writers import WRITERS
 from docs import SHORT_SPEECH
 
 # A section lands on whole frames of silence: within half a frame (12 ms MP3, 21 ms AAC) of its
@@ -84,3 +87,8 @@ def test_frames_count_what_ffmpeg_decodes(tmp_path):
     aac = next((tmp_path / "cache" / "encodes").glob("*.aac"))
     a = read_adts(aac)
     assert a.count > 0 and len(a.head(a.count)) == aac.stat().st_size
+
+
+def test_every_audio_format_the_cli_accepts_has_a_class():
+    audio = [f for f in FORMATS if f not in WRITERS and f != "html"]  # html: the player page
+    assert sorted(audio) == sorted(AUDIO_FORMATS)
