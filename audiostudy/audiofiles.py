@@ -146,8 +146,7 @@ class M4b(_Joined):
         if target.is_file():
             os.utime(target)  # in use: keep it (ClipCache.prune_encodes)
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target) as tmp:
+        with e.cache.writing_encode(e.timeline.sections[k].audio.fingerprint, "aac") as tmp:
             encode(["-i", str(e.timeline.sections[k].audio.wav)], tmp, "adts", e.enc)
 
     def parts(self, e: Encoding) -> list[Frames]:

@@ -16,6 +16,7 @@ import struct
 import tempfile
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -111,12 +112,34 @@ class ClipCache:
         edit re-encodes only the section it touches."""
         return self.root / ENCODES / f"{fingerprint[:32]}.{ext}"
 
+    @contextlib.contextmanager
+    def writing_encode(self, fingerprint: str, ext: str) -> Iterator[Path]:
+        """A temporary path of our own to encode into, renamed to `encode_path` if the block succeeds
+        (two builds sharing the cache may encode the same section at once)."""
+        target = self.encode_path(fingerprint, ext)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=f".{ext}")
+            os.close(fd)
+        except OSError as e:
+            raise OutputError(f"cannot write to the cache at {self.root}: {os_reason(e)}") from e
+        tmp = Path(name)
+        try:
+            yield tmp
+            os.replace(tmp, target)
+        except OSError as e:
+            raise OutputError(f"cannot write to the cache at {self.root}: {os_reason(e)}") from e
+        finally:
+            tmp.unlink(missing_ok=True)
+
     def prune_encodes(self, max_age_s: float = ENCODES_MAX_AGE_S) -> None:
-        """Forget section encodes no build has used for a while (a build touches those it uses)."""
-        cutoff = time.time() - max_age_s
+        """Forget section encodes no build has used for a while (a build touches those it uses), and
+        temporary files a killed build left a day ago or more."""
+        now = time.time()
         for p in (self.root / ENCODES).glob("*"):
+            age = max_age_s if not p.name.startswith(".tmp-") else 86400
             with contextlib.suppress(OSError):
-                if p.stat().st_mtime < cutoff:
+                if p.stat().st_mtime < now - age:
                     p.unlink()
 
     def info(self) -> tuple[int, int]:
