@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .folder import atomic_path
+from .folder import MANIFEST, atomic_path
 from .listen import Listener, Report, format_report, listen_build
 from .manifest import Manifest, read
 
@@ -24,17 +24,17 @@ MIN_SYLLABLES = 5
 
 def find_build(target: Path, out_root: Path) -> Path:
     """The output folder of a document (as `build` named it), or a built folder itself."""
-    if (target / "manifest.json").is_file():
+    if (target / MANIFEST).is_file():
         return target
     from .document import load
     from .folder import output_dir
 
     if target.is_dir():
-        raise InputError(f"{target} is not a built document (no manifest.json in it)")
+        raise InputError(f"{target} is not a built document (no {MANIFEST} in it)")
     out_dir = output_dir(target, load(target), out_root)
-    if not (out_dir / "manifest.json").is_file():
+    if not (out_dir / MANIFEST).is_file():
         raise InputError(
-            f"{target} has not been built yet (no {out_dir}/manifest.json); run `audiostudy build`"
+            f"{target} has not been built yet (no {out_dir}/{MANIFEST}); run `audiostudy build`"
         )
     return out_dir
 

@@ -20,6 +20,7 @@ from feedgen.feed import FeedGenerator
 
 from .chapters import cover_png
 from .errors import UsageError
+from .folder import MANIFEST
 from .library import library
 from .manifest import Manifest, SectionEntry
 from .podcastns import Link, PodcastIndexEntryExtension, PodcastIndexExtension
@@ -102,7 +103,7 @@ def published_at(doc_dir: Path, m: Manifest) -> datetime:
     try:
         return datetime.fromisoformat(m.built_at)
     except ValueError:
-        return datetime.fromtimestamp((doc_dir / "manifest.json").stat().st_mtime, UTC)
+        return datetime.fromtimestamp((doc_dir / MANIFEST).stat().st_mtime, UTC)
 
 
 def outline_text(m: Manifest) -> str:
