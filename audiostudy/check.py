@@ -33,9 +33,7 @@ def find_build(target: Path, out_root: Path) -> Path:
         raise InputError(f"{target} is not a built document (no {MANIFEST} in it)")
     out_dir = output_dir(target, load(target), out_root)
     if not (out_dir / MANIFEST).is_file():
-        raise InputError(
-            f"{target} has not been built yet (no {out_dir}/{MANIFEST}); run `audiostudy build`"
-        )
+        raise InputError(f"{target} has not been built yet (no {out_dir}/{MANIFEST}); run `audiostudy build`")
     return out_dir
 
 
