@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .folder import atomic_path, read_manifest
+from .folder import MANIFEST, atomic_path
 from .listen import Listener, Report, format_report, listen_build
+from .manifest import Manifest, read
 
 CHECK_FILE = "check.json"
 # Whisper-base cannot judge a sentence shorter than this many syllables (a salutation such as 同志们
@@ -23,30 +24,28 @@ MIN_SYLLABLES = 5
 
 def find_build(target: Path, out_root: Path) -> Path:
     """The output folder of a document (as `build` named it), or a built folder itself."""
-    if (target / "manifest.json").is_file():
+    if (target / MANIFEST).is_file():
         return target
     from .document import load
     from .folder import output_dir
 
     if target.is_dir():
-        raise InputError(f"{target} is not a built document (no manifest.json in it)")
+        raise InputError(f"{target} is not a built document (no {MANIFEST} in it)")
     out_dir = output_dir(target, load(target), out_root)
-    if not (out_dir / "manifest.json").is_file():
-        raise InputError(
-            f"{target} has not been built yet (no {out_dir}/manifest.json); run `audiostudy build`"
-        )
+    if not (out_dir / MANIFEST).is_file():
+        raise InputError(f"{target} has not been built yet (no {out_dir}/{MANIFEST}); run `audiostudy build`")
     return out_dir
 
 
 def check_build(out_dir: Path, model: str | None, threshold: float) -> Report:
     """Hear the build in `out_dir`, write check.json and mark the player page."""
-    manifest = read_manifest(out_dir) or {}
+    manifest = read(out_dir)
     report = listen_build(out_dir, Listener(model))
     result = report.to_dict(threshold, MIN_SYLLABLES)
-    result["fingerprint"] = manifest.get("fingerprint")
+    result["fingerprint"] = manifest.fingerprint if manifest else None
     with atomic_path(out_dir / CHECK_FILE) as tmp, tmp.open("w", encoding="utf-8") as f:
         json.dump(result, f, ensure_ascii=False, indent=1)
-    if (manifest.get("files") or {}).get("html"):
+    if manifest and manifest.files.get("html"):
         _mark_player(out_dir, manifest, result)
     return report
 
@@ -75,9 +74,9 @@ def flags(result: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _mark_player(out_dir: Path, manifest: dict[str, Any], result: dict[str, Any]) -> None:
+def _mark_player(out_dir: Path, manifest: Manifest, result: dict[str, Any]) -> None:
     from .player import write_player
 
-    name = manifest["files"]["html"]
+    name = manifest.files["html"]
     with atomic_path(out_dir / name) as tmp, tmp.open("w", encoding="utf-8") as f:
         write_player(manifest, f, flags(result))

@@ -17,8 +17,42 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .cli_options import (
+    PAUSES,
+    BaseUrl,
+    Bitrate,
+    CacheDir,
+    Concurrency,
+    Doc,
+    Docs,
+    Engine,
+    Fallback,
+    FeedSections,
+    Force,
+    Formats,
+    Lexicons,
+    Loudnorm,
+    OutRoot,
+    PauseClause,
+    PauseParagraph,
+    PausePoint,
+    PauseSection,
+    PauseSentence,
+    Pitch,
+    Progress,
+    Quiet,
+    Rate,
+    Repeat,
+    Shadow,
+    Speed,
+    Summary,
+    Voice,
+    Volume,
+    Workers,
+    build_options,
+    with_voice,
+)
 from .errors import AudiostudyError, BatchError, UsageError, describe_os_error
-from .pauses import Pauses
 from .progress import PROGRESS_MODES, JsonlReporter, RichReporter
 
 app = typer.Typer(
@@ -33,47 +67,7 @@ app.add_typer(cache_app, name="cache")
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
 
-Doc = Annotated[
-    str,
-    typer.Argument(help="Document: a .txt, .md, .docx, .epub, .pdf or .html file, an http(s) address, or -."),
-]
-Docs = Annotated[
-    str,
-    typer.Argument(
-        help="Document: a .txt, .md, .docx, .epub, .pdf or .html file, a folder of them, "
-        "an http(s) address, or - for stdin."
-    ),
-]
-Lexicons = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--lexicon",
-        help="Pronunciation lexicon (`词 pin1 yin1` or `原文 => 读法` lines); repeatable, later files win. "
-        "Also read: the built-in list, lexicon.txt in the user config folder, <document>.lexicon.txt.",
-    ),
-]
-OutRoot = Annotated[Path, typer.Option("--out", "-o", help="Output root; files go to OUT/<document-stem>/.")]
-CacheDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--cache-dir", help="Clip cache folder (default: the user cache dir, or $AUDIOSTUDY_CACHE_DIR)."
-    ),
-]
-
-
-BaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--base-url",
-        help="Also write podcast feeds (OUT/feed.xml, OUT/<doc>/feed.xml) for OUT published at this URL.",
-    ),
-]
-FeedSections = Annotated[
-    bool, typer.Option("--feed-sections", help="Podcast feeds with one episode per section.")
-]
-
 F = TypeVar("F", bound=Callable[..., Any])
-_PAUSES = Pauses()  # the defaults the options show
 
 
 def handled(fn: F) -> F:
@@ -122,113 +116,41 @@ def _root(
 def build(
     document: Docs,
     out_root: OutRoot = Path("audio"),
-    engine: Annotated[
-        str, typer.Option(help="auto (edge when reachable, else offline; decided once) | offline | edge.")
-    ] = "auto",
-    voice: Annotated[
-        str, typer.Option(help="edge voice, e.g. zh-CN-YunyangNeural (see `audiostudy voices`).")
-    ] = "",
-    rate: Annotated[str, typer.Option(help="Speaking rate: +10%, -5% or 1.2 (= +20%).")] = "+0%",
-    pitch: Annotated[str, typer.Option(help="Pitch shift, e.g. +0Hz, -5Hz.")] = "+0Hz",
-    volume: Annotated[str, typer.Option(help="edge voices only: volume, e.g. -10%.")] = "+0%",
-    pause_clause: Annotated[
-        int, typer.Option(help="Pause after a clause ending in ， ms (、 half of it, ：；—— 1.5x).")
-    ] = _PAUSES.clause_ms,
-    pause_sentence: Annotated[int, typer.Option(help="Pause between sentences, ms.")] = _PAUSES.sentence_ms,
-    pause_paragraph: Annotated[
-        int, typer.Option(help="Pause between paragraphs, ms.")
-    ] = _PAUSES.paragraph_ms,
-    pause_point: Annotated[int, typer.Option(help="Pause before a point (一是…), ms.")] = _PAUSES.point_ms,
-    pause_section: Annotated[
-        int, typer.Option(help="Pause between sections in the whole file, ms.")
-    ] = _PAUSES.section_ms,
-    fmt: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="Outputs besides the section MP3s (repeatable; default all but opus): "
-            "mp3 m4b srt vtt lrc html opus (Ogg Opus, whole and sections).",
-        ),
-    ] = None,
-    speed: Annotated[
-        float, typer.Option(help="Tempo factor without pitch change, 0.5-2.0, e.g. 1.25.")
-    ] = 1.0,
-    loudnorm: Annotated[
-        float | None, typer.Option(help="Normalise loudness to this LUFS (EBU R128, two-pass), e.g. -16.")
-    ] = None,
-    bitrate: Annotated[int, typer.Option(help="MP3/AAC bitrate, kbit/s.")] = 64,
-    shadow: Annotated[
-        float, typer.Option(help="跟读: after each sentence, silence of this x its length (0-5).")
-    ] = 0.0,
-    repeat: Annotated[int, typer.Option(help="Say each sentence this many times (1-10).")] = 1,
-    summary: Annotated[
-        bool,
-        typer.Option("--summary", help="Also write <stem>-summary.mp3: section titles and point sentences."),
-    ] = False,
-    concurrency: Annotated[int, typer.Option(help="edge: requests in flight at once.")] = 4,
-    fallback: Annotated[
-        str | None,
-        typer.Option(help="offline: fill sentences the online voice failed with the offline voice."),
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="offline: worker processes (default: by length, ≤ cores).")
-    ] = None,
+    engine: Engine = "auto",
+    voice: Voice = "",
+    rate: Rate = "+0%",
+    pitch: Pitch = "+0Hz",
+    volume: Volume = "+0%",
+    pause_clause: PauseClause = PAUSES.clause_ms,
+    pause_sentence: PauseSentence = PAUSES.sentence_ms,
+    pause_paragraph: PauseParagraph = PAUSES.paragraph_ms,
+    pause_point: PausePoint = PAUSES.point_ms,
+    pause_section: PauseSection = PAUSES.section_ms,
+    fmt: Formats = None,
+    speed: Speed = 1.0,
+    loudnorm: Loudnorm = None,
+    bitrate: Bitrate = 64,
+    shadow: Shadow = 0.0,
+    repeat: Repeat = 1,
+    summary: Summary = False,
+    concurrency: Concurrency = 4,
+    fallback: Fallback = None,
+    workers: Workers = None,
     cache_dir: CacheDir = None,
-    force: Annotated[bool, typer.Option(help="Rebuild even when the outputs are up to date.")] = False,
+    force: Force = False,
     lexicon: Lexicons = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
-    progress: Annotated[
-        str,
-        typer.Option(
-            help="Progress on stderr: bar (for people), jsonl (one JSON object per line: done/total "
-            "chunks, characters, elapsed, ETA; for scripts) or none."
-        ),
-    ] = "bar",
+    quiet: Quiet = False,
+    progress: Progress = "bar",
     base_url: BaseUrl = None,
     feed_sections: FeedSections = False,
 ) -> None:
     """Synthesise DOCUMENT into section MP3s, an M4B and MP3 with chapters, subtitles and a player page."""
-    from dataclasses import replace
-
-    from .backends.registry import settle_voice
-    from .options import DEFAULT_FORMATS, BuildOptions, StudyOptions
-
-    opts = BuildOptions(
-        out_root=out_root,
-        engine=engine,
-        pauses=Pauses(
-            clause_ms=pause_clause,
-            sentence_ms=pause_sentence,
-            paragraph_ms=pause_paragraph,
-            point_ms=pause_point,
-            section_ms=pause_section,
-        ),
-        study=StudyOptions(shadow=shadow, repeat=repeat),
-        formats=tuple(fmt) if fmt else DEFAULT_FORMATS,
-        speed=speed,
-        loudnorm=loudnorm,
-        mp3_kbps=bitrate,
-        cache_dir=cache_dir,
-        workers=workers,
-        force=force,
-        fallback=fallback,
-        lexicons=tuple(lexicon or ()),
-        summary=summary,
-        # With a fallback, edge finishes every chunk it can before reporting the ones that failed.
-        # The voice is checked here, against the live list when it is not a built-in one.
-        backend_options={
-            "concurrency": concurrency,
-            "keep_going": fallback is not None,
-            "voices_known": False,
-        },
-    )
+    opts = build_options(**locals())
     if base_url is not None:
         from .feed import check_base_url
 
         base_url = check_base_url(base_url)
-    engine, settings = settle_voice(opts.engine, voice, rate, pitch, volume)
-    opts = replace(opts, engine=engine, settings=settings)
+    opts = with_voice(opts, voice, rate, pitch, volume)
     _run_builds(document, opts, _reporter(progress, quiet))
     if base_url is not None:
         _write_feeds(out_root, base_url, feed_sections)

@@ -15,15 +15,17 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 from feedgen.feed import FeedGenerator
 
 from .chapters import cover_png
 from .errors import UsageError
-from .player import fmt_ms, url
+from .folder import MANIFEST
+from .library import library
+from .manifest import Manifest, SectionEntry
 from .podcastns import Link, PodcastIndexEntryExtension, PodcastIndexExtension
 from .structure import cn_number
+from .webpage import fmt_ms, url
 from .writers import format_timestamp
 
 FEED_NAME = "feed.xml"
@@ -80,26 +82,6 @@ def media_type(name: str) -> str:
     return MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
 
 
-def load_manifest(doc_dir: Path) -> dict[str, Any] | None:
-    """A built document's manifest, or None (not built, unreadable, or nothing in it)."""
-    try:
-        m = json.loads((doc_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return m if isinstance(m, dict) and m.get("sections") else None
-
-
-def library(out_root: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """Every built document under out_root: (folder, manifest), by folder name."""
-    found = []
-    if out_root.is_dir():
-        for d in sorted(out_root.iterdir()):
-            m = None if d.name.startswith(".") else load_manifest(d)
-            if m is not None:
-                found.append((d, m))
-    return found
-
-
 def parse_date(text: str) -> datetime | None:
     """A date written as 2023年1月5日, 2023-01-05, 2023.1.5 or 二〇二三年一月五日 (midnight, UTC+8)."""
     text = _CN_YEAR.sub(lambda y: y.group(0).translate(_CN_DIGITS), text)  # 二〇二三年 -> 2023年
@@ -112,49 +94,48 @@ def parse_date(text: str) -> datetime | None:
         return None
 
 
-def published_at(doc_dir: Path, m: dict[str, Any]) -> datetime:
+def published_at(doc_dir: Path, m: Manifest) -> datetime:
     """The document's own date (its metadata) if it has one, else when it was built."""
-    meta = m.get("meta") or {}
     for key in _DATE_KEYS:
-        found = parse_date(str(meta.get(key, "")))
+        found = parse_date(str(m.meta.get(key, "")))
         if found:
             return found
     try:
-        return datetime.fromisoformat(str(m["built_at"]))
-    except (KeyError, ValueError):
-        return datetime.fromtimestamp((doc_dir / "manifest.json").stat().st_mtime, UTC)
+        return datetime.fromisoformat(m.built_at)
+    except ValueError:
+        return datetime.fromtimestamp((doc_dir / MANIFEST).stat().st_mtime, UTC)
 
 
-def outline_text(m: dict[str, Any]) -> str:
-    lines = [f"{m.get('title', '')}（{fmt_ms(m.get('duration_ms', 0))}）"]
-    for s in m.get("sections", []):
-        lines.append(f"{s.get('number')}. {s.get('title', '')}（{fmt_ms(s.get('start_ms', 0))}）")
-        lines += [f"   {p.get('title', '')}" for p in s.get("points", [])]
+def outline_text(m: Manifest) -> str:
+    lines = [f"{m.title}（{fmt_ms(m.duration_ms)}）"]
+    for s in m.sections:
+        lines.append(f"{s.number}. {s.title}（{fmt_ms(s.start_ms)}）")
+        lines += [f"   {p.title}" for p in s.points]
     return "\n".join(lines)
 
 
-def document_chapters(m: dict[str, Any]) -> tuple[tuple[int, str], ...]:
+def document_chapters(m: Manifest) -> tuple[tuple[int, str], ...]:
     """Sections and their points, on the whole-document timeline."""
     out: list[tuple[int, str]] = []
-    for s in m.get("sections", []):
-        out.append((int(s["start_ms"]), str(s["title"])))
-        out += [(int(p["start_ms"]), str(p["title"])) for p in s.get("points", [])]
+    for s in m.sections:
+        out.append((s.start_ms, s.title))
+        out += [(p.start_ms, p.title) for p in s.points]
     return tuple(sorted(out, key=lambda c: c[0]))
 
 
-def section_chapters(s: dict[str, Any]) -> tuple[tuple[int, str], ...]:
+def section_chapters(s: SectionEntry) -> tuple[tuple[int, str], ...]:
     """A section file's points (the same chapters as its ID3 tags), led by the section title."""
-    pts = [(int(p["section_start_ms"]), str(p["title"])) for p in s.get("points", [])]
+    pts = [(p.section_start_ms, p.title) for p in s.points]
     if not pts or pts[0][0] > 0:
-        pts.insert(0, (0, str(s["title"])))
+        pts.insert(0, (0, s.title))
     return tuple(pts)
 
 
-def episodes(doc_dir: Path, m: dict[str, Any], per_section: bool = False) -> list[Episode]:
+def episodes(doc_dir: Path, m: Manifest, per_section: bool = False) -> list[Episode]:
     """The episodes of one built document whose audio is on disk."""
-    files = m.get("files") or {}
+    files = m.files
     when = published_at(doc_dir, m)
-    ident = str(m.get("fingerprint", ""))[:16] or doc_dir.name
+    ident = m.fingerprint[:16] or doc_dir.name
     if not per_section:
         audio = next((files[k] for k in ("mp3", "m4b", "opus") if files.get(k)), "")
         if not audio or not (doc_dir / audio).is_file():
@@ -162,49 +143,48 @@ def episodes(doc_dir: Path, m: dict[str, Any], per_section: bool = False) -> lis
         alt = files.get("opus", "") if audio != files.get("opus") else ""
         return [
             Episode(
-                f"audiostudy:{doc_dir.name}:{ident}", str(m.get("title", doc_dir.name)), 1, audio, when,
-                int(m.get("duration_ms", 0)), outline_text(m), document_chapters(m),
+                f"audiostudy:{doc_dir.name}:{ident}", m.title, 1, audio, when,
+                m.duration_ms, outline_text(m), document_chapters(m),
                 files.get("vtt", ""), alt,
             )
         ]  # fmt: skip
     out = []
-    for s in m.get("sections", []):
-        if not (doc_dir / s["file"]).is_file():
+    for s in m.sections:
+        if not (doc_dir / s.file).is_file():
             continue
-        n = int(s["number"])
-        desc = "\n".join([f"{m.get('title', '')} · {s['title']}", *(p["title"] for p in s.get("points", []))])
+        n = s.number
+        desc = "\n".join([f"{m.title} · {s.title}", *(p.title for p in s.points)])
         out.append(
             Episode(
-                f"audiostudy:{doc_dir.name}:{str(s.get('fingerprint', ''))[:16] or ident}:{n}",
-                f"{m.get('title', '')} {n}/{len(m['sections'])} {s['title']}", n, s["file"],
-                when + timedelta(seconds=n), int(s.get("duration_ms", 0)), desc, section_chapters(s),
-                Path(s["file"]).stem + ".vtt", (s.get("files") or {}).get("opus", ""),
+                f"audiostudy:{doc_dir.name}:{s.fingerprint[:16] or ident}:{n}",
+                f"{m.title} {n}/{len(m.sections)} {s.title}", n, s.file,
+                when + timedelta(seconds=n), s.duration_ms, desc, section_chapters(s),
+                Path(s.file).stem + ".vtt", (s.files or {}).get("opus", ""),
             )
         )  # fmt: skip
     return out
 
 
-def chapters_json(m: dict[str, Any], ep: Episode) -> str:
+def chapters_json(m: Manifest, ep: Episode) -> str:
     """Podcasting 2.0 JSON chapters (version 1.2.0), times in seconds."""
     chapters = [{"startTime": ms / 1000, "title": title} for ms, title in ep.chapters]
-    podcast = str(m.get("title", ""))
-    doc = {"version": "1.2.0", "title": ep.title, "podcastName": podcast, "chapters": chapters}
+    doc = {"version": "1.2.0", "title": ep.title, "podcastName": m.title, "chapters": chapters}
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
-def section_vtt(m: dict[str, Any], number: int) -> str:
+def section_vtt(m: Manifest, number: int) -> str:
     """One cue per sentence of a section, timed on the section file."""
     cues = ["WEBVTT", ""]
-    for s in m.get("sentences", []):
-        if s.get("section") == number:
-            start, end = format_timestamp(s["section_start_ms"]), format_timestamp(s["section_end_ms"])
-            cues += [f"{start} --> {end}", " ".join(str(s["text"]).split()), ""]
+    for s in m.sentences:
+        if s.section == number:
+            start, end = format_timestamp(s.section_start_ms), format_timestamp(s.section_end_ms)
+            cues += [f"{start} --> {end}", " ".join(s.text.split()), ""]
     return "\n".join(cues)
 
 
-def companions(doc_dir: Path, m: dict[str, Any], per_section: bool = False) -> dict[str, str | bytes]:
+def companions(doc_dir: Path, m: Manifest, per_section: bool = False) -> dict[str, str | bytes]:
     """Files the feed points at that a build does not write: name -> content."""
-    out: dict[str, str | bytes] = {COVER_NAME: cover(str(m.get("title", doc_dir.name)))}
+    out: dict[str, str | bytes] = {COVER_NAME: cover(m.title)}
     for ep in episodes(doc_dir, m, per_section):
         out[ep.chapters_file] = chapters_json(m, ep)
         if per_section:
@@ -218,7 +198,7 @@ def cover(title: str) -> bytes:
 
 
 def render_feed(
-    docs: list[tuple[Path, dict[str, Any]]],
+    docs: list[tuple[Path, Manifest]],
     base_url: str,
     out_root: Path,
     per_section: bool = False,
@@ -228,7 +208,7 @@ def render_feed(
     not `whole_library`; file URLs are `base_url` + the path under out_root."""
     base = base_url.rstrip("/")
     single = not whole_library
-    title = str(docs[0][1].get("title")) if single else LIBRARY_TITLE
+    title = docs[0][1].title if single else LIBRARY_TITLE
     home = f"{base}/{_rel(out_root, docs[0][0])}/" if single else f"{base}/"
     fg = FeedGenerator()
     fg.load_extension("podcast")

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EngineError, InputError
-from .player import fmt_ms
+from .manifest import Manifest, SentenceEntry, read
 from .score import align, rate, require, syllables
+from .webpage import fmt_ms
 
 RATE = 16_000  # Whisper's input sample rate
 MODEL_ENV = "AUDIOSTUDY_ASR_DIR"  # where the joined bundled model is kept
@@ -188,8 +189,8 @@ class Report:
         }  # fmt: skip
 
 
-def _audio_file(out_dir: Path, manifest: dict[str, Any]) -> Path:
-    files = manifest.get("files", {})
+def _audio_file(out_dir: Path, manifest: Manifest) -> Path:
+    files = manifest.files
     for kind in ("mp3", "m4b"):
         if kind in files and (out_dir / files[kind]).is_file():
             return out_dir / files[kind]
@@ -198,27 +199,24 @@ def _audio_file(out_dir: Path, manifest: dict[str, Any]) -> Path:
 
 def listen_build(out_dir: Path, listener: Listener) -> Report:
     """Hear every sentence of the build in `out_dir`, cut at the manifest's times."""
-    from .folder import read_manifest
-
-    manifest = read_manifest(out_dir)
-    if not manifest or not isinstance(manifest.get("sentences"), list):
+    manifest = read(out_dir)
+    if manifest is None:
         raise InputError(f"{out_dir} is not a built document (no manifest.json); run `audiostudy build`")
     started = time.monotonic()
     samples = load_samples(_audio_file(out_dir, manifest))
-    titles = {s.get("number"): s.get("title", "") for s in manifest.get("sections", [])}
+    titles = {s.number: s.title for s in manifest.sections}
     heard: list[Heard] = []
-    for s in manifest["sentences"]:
+    for s in manifest.sentences:
         text = ""
         for start_ms, end_ms in _windows(s):
             a = max(0, (start_ms - PAD_MS) * RATE // 1000)
             b = min(len(samples), (end_ms + PAD_MS) * RATE // 1000)
             text += listener.hear(_padded(samples[a:b])) if b > a else ""
-        expected = syllables(s["text"])
+        expected = syllables(s.text)
         got = align([expected], syllables(text))[0]
         heard.append(
-            Heard(str(s["id"]), int(s.get("section", 0)), titles.get(s.get("section"), ""),
-                  int(s["start_ms"]), int(s["end_ms"]), s["text"], text, tuple(expected),
-                  got.heard, got.errors)
+            Heard(s.id, s.section, titles.get(s.section, ""), s.start_ms, s.end_ms, s.text, text,
+                  tuple(expected), got.heard, got.errors)
         )  # fmt: skip
     audio_ms = len(samples) * 1000 // RATE
     return Report(tuple(heard), audio_ms, time.monotonic() - started, listener.name)
@@ -230,9 +228,9 @@ def listen_build(out_dir: Path, listener: Listener) -> Report:
 WINDOW_MS = 12_000
 
 
-def _windows(sentence: dict[str, Any]) -> list[tuple[int, int]]:
-    start, end = int(sentence["start_ms"]), int(sentence["end_ms"])
-    clauses = [(int(c["start_ms"]), int(c["end_ms"])) for c in sentence.get("clauses") or []]
+def _windows(sentence: SentenceEntry) -> list[tuple[int, int]]:
+    start, end = sentence.start_ms, sentence.end_ms
+    clauses = [(c.start_ms, c.end_ms) for c in sentence.clauses]
     if end - start <= WINDOW_MS or len(clauses) < 2:
         return [(start, end)]
     windows = [clauses[0]]

@@ -22,14 +22,14 @@ from .document import load
 from .errors import BatchError, EngineError, InputError, SynthesisError, UsageError
 from .folder import doc_text_of, ensure_dir, is_current, output_dir, read_manifest, text_sha256, write_text
 from .lexicon import Lexicon, load_lexicon
+from .library import render_library
 from .loaders import DOC_SUFFIXES, is_url
-from .manifest import Reading
+from .manifest import Manifest, Reading, VoiceEntry
 from .model import Document, Sentence
 from .names import safe_filename
 from .options import DEFAULT_FORMATS, FORMATS, BuildOptions, StudyOptions
 from .pauses import Pauses
 from .plan import Job, Plan, plan_jobs
-from .player import render_library
 from .segment import split_document
 
 __all__ = [
@@ -80,13 +80,18 @@ class BuildResult:
     relexed: dict[int, tuple[str, ...]] = field(default_factory=dict)  # sentence -> lexicon words in it
 
     @property
+    def record(self) -> Manifest:
+        """The manifest as a typed record (`manifest` is its JSON, as written to manifest.json)."""
+        return Manifest.from_json(self.manifest)
+
+    @property
     def summary(self) -> str:
         if self.up_to_date:
             return f"{self.out_dir}: up to date (nothing changed; use --force to rebuild)"
-        m = self.manifest
-        mins = m["duration_ms"] / 60000
+        m = self.record
+        mins = m.duration_ms / 60000
         s = (
-            f"{self.out_dir}: {len(m['sections'])} sections, {mins:.1f} min; "
+            f"{self.out_dir}: {len(m.sections)} sections, {mins:.1f} min; "
             f"{self.synthesised} synthesised, {self.cached} from cache; {voices_text(m)}"
         )
         if self.relexed:
@@ -101,13 +106,12 @@ class BuildResult:
         return s
 
 
-def voices_text(manifest: dict[str, Any]) -> str:
+def voices_text(m: Manifest) -> str:
     """'engine edge, voice X', or every voice heard with its share when more than one read."""
-    voices = manifest.get("voices") or [{"engine": manifest.get("engine"), "voice": manifest.get("voice")}]
+    voices = m.voices or (VoiceEntry(m.engine, m.voice, 0, 0, 1.0),)
     if len(voices) == 1:
-        v = voices[0]
-        return f"engine {v['engine']}, voice {v['voice']}"
-    return "voices " + ", ".join(f"{v['voice']} ({v['engine']}) {v['share']:.0%} of the text" for v in voices)
+        return f"engine {voices[0].engine}, voice {voices[0].voice}"
+    return "voices " + ", ".join(f"{v.voice} ({v.engine}) {v.share:.0%} of the text" for v in voices)
 
 
 def synthesise_missing(
@@ -154,7 +158,10 @@ def build(
     opts: BuildOptions | None = None,
     reporter: Reporter | None = None,
     backend: Backend | None = None,
+    filler: Backend | None = None,
 ) -> BuildResult:
+    """Build one document. A given `backend` (and `filler`, the local engine that reads what an online
+    one could not with a fallback asked for) is used but not closed; else they are made from opts."""
     opts = opts or BuildOptions()
     reporter = reporter or QuietReporter()
     doc = load(path)  # bad input fails here, before anything is created
@@ -167,15 +174,20 @@ def build(
         # local builds). A voice asked for by name never gets here: the CLI refuses it offline.
         opts = replace(opts, settings=replace(opts.settings, voice="", volume="+0%"))
     try:
-        return _build(path, doc, opts, reporter, backend)
+        return _build(path, doc, opts, reporter, (backend, filler))
     finally:
         if own_backend:
             backend.close()
 
 
 def _build(
-    path: str | Path, doc: Document, opts: BuildOptions, reporter: Reporter, backend: Backend
+    path: str | Path,
+    doc: Document,
+    opts: BuildOptions,
+    reporter: Reporter,
+    engines: tuple[Backend, Backend | None],
 ) -> BuildResult:
+    backend = engines[0]
     lexicon = load_lexicon(path, opts.lexicons)
     lexicon.keep_whole()  # before chunking: a lexicon word is never split between chunks
     sentences = split_document(doc, backend.max_chars, backend.clause_chunks)
@@ -189,7 +201,7 @@ def _build(
     cache = ClipCache(opts.cache_dir)
     reporter.stage(f"synthesising with {backend.name}")
     relexed = _relexed(plan, cache)
-    plan, fallback, n_new, n_cached = _synthesise(plan, sentences, backend, cache, opts, reporter, lexicon)
+    plan, fallback, n_new, n_cached = _synthesise(plan, sentences, engines, cache, opts, reporter, lexicon)
     reporter.stage("stitching and encoding")
     # A build with fallen-back sentences is not the build asked for: its manifest must not
     # vouch for the fingerprint, so the same command run again retries those sentences online
@@ -204,7 +216,7 @@ def _build(
 def _synthesise(
     plan: Plan,
     sentences: list[Sentence],
-    backend: Backend,
+    engines: tuple[Backend, Backend | None],
     cache: ClipCache,
     opts: BuildOptions,
     reporter: Reporter,
@@ -213,6 +225,7 @@ def _synthesise(
     """Every chunk of the plan into the cache; with a fallback asked for, the sentences an online
     engine could not finish are read by the local voice. Returns the plan as read, the fallen-back
     sentence ids and the synthesised and cached counts."""
+    backend, filler = engines
     keys = {j.key for js in plan for j in js}
     had = {k for k in keys if k in cache} if opts.fallback else set()
     try:
@@ -225,7 +238,9 @@ def _synthesise(
         # every sentence then falls back (and is listed as such).
         if not opts.fallback or not backend.online:
             raise
-    plan, fallback, n_new, n_cached = _fill_with_offline(plan, sentences, cache, opts, reporter, lexicon)
+    plan, fallback, n_new, n_cached = _fill_with_offline(
+        plan, sentences, cache, opts, reporter, lexicon, filler
+    )
     # Count what the online engine did finish too, not only the offline fill.
     return plan, fallback, n_new + sum(1 for k in keys - had if k in cache), n_cached + len(had)
 
@@ -247,6 +262,7 @@ def _fill_with_offline(
     opts: BuildOptions,
     reporter: Reporter,
     lexicon: Lexicon | None = None,
+    filler: Backend | None = None,
 ) -> tuple[list[list[Job]], list[str], int, int]:
     """Replace every sentence the online engine could not finish with the offline voice, whole
     sentences at a time so one sentence never mixes voices, and report exactly which.
@@ -254,7 +270,7 @@ def _fill_with_offline(
     The online engine must have been run with keep_going (resolve_backend sees to it): then every
     chunk it could do is cached and exactly the sentences with a failed chunk are missing. The
     offline voice keeps the user's rate and pitch, so the filled sentences keep the pace."""
-    offline = get_backend(LOCAL, workers=opts.workers)
+    offline = filler or get_backend(LOCAL, workers=opts.workers)
     offline_settings = VoiceSettings(rate=opts.settings.rate, pitch=opts.settings.pitch)
     try:
         offline_plan = plan_jobs(sentences, offline, offline_settings, lexicon)
@@ -276,7 +292,8 @@ def _fill_with_offline(
         )
         return new_plan, fallback, n_new, n_cached
     finally:
-        offline.close()
+        if filler is None:
+            offline.close()
 
 
 def resolve_backend(opts: BuildOptions, reporter: Reporter) -> Backend:
@@ -336,13 +353,5 @@ def build_any(
 
 
 def write_library(out_root: Path, results: list[BuildResult]) -> None:
-    entries = [
-        {
-            "title": r.manifest.get("title", r.out_dir.name),
-            "dir": r.out_dir.name,
-            "duration_ms": r.manifest.get("duration_ms", 0),
-            "sections": len(r.manifest.get("sections", [])),
-        }
-        for r in results
-    ]
-    write_text(out_root / "index.html", render_library(entries))
+    docs = [(r.out_dir.name, r.record) for r in results]
+    write_text(out_root / "index.html", render_library(docs, section_titles=False))

@@ -23,8 +23,8 @@ from .folder import is_current, output_dir, read_manifest, text_sha256
 from .manifest import Manifest, SectionEntry, read
 from .model import Document
 from .options import BuildOptions
-from .player import fmt_ms
 from .structure import cn_number
+from .webpage import fmt_ms
 
 # Players tried in this order: command line before the file, and whether it needs WAV input.
 PLAYERS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
@@ -137,7 +137,7 @@ def play_section(
         why = "changed since it was built" if data else "not built yet"
         print(f"{document}: {why}; building it first", flush=True)
         r = build(document, options_like(data, out_root, cache_dir), backend=backend)
-        manifest = Manifest.from_json(r.manifest)
+        manifest = r.record
         lines.append(f"built {out_dir}: {r.synthesised} synthesised, {r.cached} from cache")
     rec = _section_record(manifest, doc, target)
     section_file = out_dir / rec.file

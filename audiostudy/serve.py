@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -31,12 +30,13 @@ from .feed import (
     LIBRARY_TITLE,
     companions,
     cover,
-    library,
-    load_manifest,
     media_type,
     render_feed,
 )
-from .player import render_library, render_player, url
+from .library import library, load_manifest, render_library
+from .manifest import Manifest
+from .player import render_player
+from .webpage import url
 
 FEED_TYPE = "application/rss+xml; charset=utf-8"
 
@@ -56,7 +56,7 @@ def safe_path(root: Path, rel: str) -> Path | None:
     return target
 
 
-def _manifest_of(doc_dir: Path, root: Path) -> dict[str, Any] | None:
+def _manifest_of(doc_dir: Path, root: Path) -> Manifest | None:
     return load_manifest(doc_dir) if doc_dir.parent == root else None
 
 
@@ -68,12 +68,7 @@ def create_app(root: Path, per_section: bool = False) -> Starlette:
 
     async def home(request: Request) -> Response:
         docs = library(root)
-        entries = [
-            {"title": m.get("title", d.name), "dir": d.name, "duration_ms": m.get("duration_ms", 0),
-             "sections": m.get("sections", [])}
-            for d, m in docs
-        ]  # fmt: skip
-        return HTMLResponse(render_library(entries, feed=FEED_NAME if docs else ""))
+        return HTMLResponse(render_library([(d.name, m) for d, m in docs], feed=FEED_NAME if docs else ""))
 
     async def library_feed(request: Request) -> Response:
         sections = per_section or request.query_params.get("sections") == "1"

@@ -55,3 +55,18 @@ def edge_server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():  # type: ignore[no-untyped-def]
+    """One headless Chromium (Debian's /usr/bin/chromium driven by Playwright) for every browser test;
+    scripts/install_browser.sh installs it."""
+    from pages import ARGS, CHROMIUM, skip_without_browser
+
+    skip_without_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()

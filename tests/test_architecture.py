@@ -50,8 +50,10 @@ LAYERS: list[tuple[str, set[str]]] = [
             "opus",
             "manifest",
             "summary",
+            "webpage",
             "player",
             "audiofiles",
+            "library",
             "assemble",
             "feed",
             "outline",
@@ -59,7 +61,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("pipeline", {"pipeline"}),
-    ("front", {"cli", "serve", "play", "check", "__main__"}),
+    ("front", {"cli", "cli_options", "serve", "play", "check", "__main__"}),
 ]
 MAX_FUNCTION_LINES = 60
 

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from audiostudy.cli import app
+from audiostudy.manifest import Manifest
 from audiostudy.player import render_player
 
 runner = CliRunner()
@@ -19,7 +20,7 @@ runner = CliRunner()
 def _fake_build(root: Path) -> Path:
     out = root / "audio" / "doc"
     out.mkdir(parents=True)
-    manifest = {"title": "doc", "sections": [], "sentences": [], "files": {}}
+    manifest = {"title": "doc", "duration_ms": 0, "sections": [], "sentences": [], "files": {}}
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return out
 
@@ -59,22 +60,21 @@ def test_help_says_what_listening_back_cannot_catch() -> None:
 
 
 def test_player_marks_flagged_sentences_only() -> None:
-    manifest = {
-        "title": "t",
-        "sections": [{"number": 1, "title": "开场", "start_ms": 0, "end_ms": 2000}],
-        "sentences": [
-            {"id": "a", "text": "今天开会。", "section": 1, "paragraph": 0, "start_ms": 0, "end_ms": 900},
-            {
-                "id": "b",
-                "text": "学习很重要。",
-                "section": 1,
-                "paragraph": 0,
-                "start_ms": 900,
-                "end_ms": 1900,
-            },
-        ],
-        "files": {},
-    }
+    def sentence(sid: str, text: str, start: int, end: int) -> dict:
+        return {"id": sid, "text": text, "section": 1, "paragraph": 0, "start_ms": start, "end_ms": end,
+                "section_start_ms": start, "section_end_ms": end}  # fmt: skip
+
+    section = {"number": 1, "title": "开场", "file": "01.mp3", "start_ms": 0, "end_ms": 2000}
+    section["duration_ms"] = 2000
+    manifest = Manifest.from_json(
+        {
+            "title": "t",
+            "duration_ms": 2000,
+            "sections": [section],
+            "sentences": [sentence("a", "今天开会。", 0, 900), sentence("b", "学习很重要。", 900, 1900)],
+            "files": {},
+        }
+    )
     page = render_player(manifest, {"b": "听成：学习真重要"})
     assert '<span class="s misheard" title="听成：学习真重要" data-id="b"' in page
     assert '<span class="s" data-id="a"' in page

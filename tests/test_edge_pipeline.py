@@ -73,15 +73,18 @@ def server(edge_server: FakeEdgeServer) -> FakeEdgeServer:
 @pytest.fixture
 def fast_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI builds its edge backend with production retry timings; shorten them for tests
-    (flags such as --concurrency still come from the command line and win)."""
-    real = pipeline.get_backend
+    (flags such as --concurrency still come from the command line and win). The registry maps engine
+    names to factories: the test registers a faster edge under the same name."""
+    from audiostudy.backends import registry
 
-    def get_backend(name: str, **options: object) -> Any:
-        if name == "edge":
-            options = {**FAST, **options}
-        return real(name, **options)
+    monkeypatch.setitem(registry.ENGINES, "edge", lambda **options: EdgeBackend(**{**FAST, **options}))
 
-    monkeypatch.setattr(pipeline, "get_backend", get_backend)
+
+def cli_build(src: Path, tmp: Path, *flags: str) -> Any:
+    """`audiostudy build SRC FLAGS` into tmp/audio with the clip cache in tmp/cache."""
+    return runner.invoke(
+        app, ["build", str(src), *flags, "--out", str(tmp / "audio"), "--cache-dir", str(tmp / "cache")]
+    )
 
 
 def closed_port() -> int:
@@ -388,11 +391,7 @@ def test_cli_fallback_lists_the_sentence(server: FakeEdgeServer, tmp_path: Path,
     texts = chunks_of(src)
     victim = texts[2]
     server.add(*["noaudio"] * 50, text=victim)
-    res = runner.invoke(
-        app,
-        ["build", str(src), "--engine", "edge", "--fallback", "offline", "--rate", "+20%",
-         "--out", str(tmp_path / "audio"), "--cache-dir", str(tmp_path / "cache"), "-q"],
-    )  # fmt: skip
+    res = cli_build(src, tmp_path, "--engine", "edge", "--fallback", "offline", "--rate", "+20%", "-q")
     assert res.exit_code == 0, res.stderr
     m = json.loads((tmp_path / "audio" / "小结" / "manifest.json").read_text(encoding="utf-8"))
     victim_id = next(s["id"] for s in m["sentences"] if s["text"] == victim)
@@ -413,11 +412,7 @@ def test_fallback_with_the_service_unreachable_names_the_voice_heard(tmp_path: P
     name the edge voice that was asked for but not heard."""
     monkeypatch.setattr(edge_tts.communicate, "WSS_URL", f"ws://127.0.0.1:{closed_port()}/x")
     src = write_doc(tmp_path, FALLBACK_DOC, "小结.txt")
-    res = runner.invoke(
-        app,
-        ["build", str(src), "--engine", "edge", "--voice", VOICE, "--fallback", "offline",
-         "--out", str(tmp_path / "audio"), "--cache-dir", str(tmp_path / "cache"), "-q"],
-    )  # fmt: skip
+    res = cli_build(src, tmp_path, "--engine", "edge", "--voice", VOICE, "--fallback", "offline", "-q")
     assert res.exit_code == 0, res.stderr
     folder = tmp_path / "audio" / "小结"
     m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -436,11 +431,7 @@ def test_without_fallback_a_failure_is_an_error_not_a_mixed_build(
 ) -> None:
     src = write_doc(tmp_path, SHORT_DOC, "小结.txt")
     server.add(*["drop"] * 50, text=chunks_of(src)[-1])
-    res = runner.invoke(
-        app,
-        ["build", str(src), "--engine", "edge", "--out", str(tmp_path / "audio"),
-         "--cache-dir", str(tmp_path / "cache"), "-q"],
-    )  # fmt: skip
+    res = cli_build(src, tmp_path, "--engine", "edge", "-q")
     one_line_error(res)
     assert not (tmp_path / "audio" / "小结" / "manifest.json").exists()
 
@@ -477,11 +468,7 @@ def test_cli_auto_builds_with_edge_and_says_so(
     server: FakeEdgeServer, tmp_path: Path, fast_cli: None
 ) -> None:
     src = write_doc(tmp_path, SHORT_DOC, "小结.txt")
-    res = runner.invoke(
-        app,
-        ["build", str(src), "--engine", "auto", "--out", str(tmp_path / "audio"),
-         "--cache-dir", str(tmp_path / "cache")],
-    )  # fmt: skip
+    res = cli_build(src, tmp_path, "--engine", "auto")
     assert res.exit_code == 0, res.stderr
     assert "engine auto: chose edge" in res.stderr
     assert "engine edge" in res.stdout
@@ -527,11 +514,7 @@ def test_auto_falling_to_offline_records_the_offline_voice(
         edge_tts.communicate, "WSS_URL", f"ws://127.0.0.1:{closed_port()}/edge?TrustedClientToken=x"
     )
     src = write_doc(tmp_path, "小结\n同志们好。\n", "小结.txt")
-    res = runner.invoke(
-        app,
-        ["build", str(src), "--engine", "auto", "--out", str(tmp_path / "audio"),
-         "--cache-dir", str(tmp_path / "cache")],
-    )  # fmt: skip
+    res = cli_build(src, tmp_path, "--engine", "auto")
     assert res.exit_code == 0, res.stderr
     assert "engine auto: chose offline" in res.stderr
     m = json.loads((tmp_path / "audio" / "小结" / "manifest.json").read_text(encoding="utf-8"))

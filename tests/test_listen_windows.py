@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 from audiostudy.listen import WINDOW_MS, _windows
+from audiostudy.manifest import ClauseEntry, SentenceEntry
+
+
+def sentence(start: int, end: int, clauses: list[tuple[int, int]] | None = None) -> SentenceEntry:
+    spans = tuple(ClauseEntry("", a, b) for a, b in clauses or [])
+    return SentenceEntry("s", "", 1, 0, None, start, end, start, end, "", "", (), spans)
 
 
 def test_short_sentence_is_one_window() -> None:
-    s = {
-        "start_ms": 0,
-        "end_ms": 5000,
-        "clauses": [{"start_ms": 0, "end_ms": 2000}, {"start_ms": 2200, "end_ms": 5000}],
-    }
-    assert _windows(s) == [(0, 5000)]
+    assert _windows(sentence(0, 5000, [(0, 2000), (2200, 5000)])) == [(0, 5000)]
 
 
 def test_long_sentence_is_cut_between_clauses_and_covers_them_all() -> None:
-    clauses = [{"start_ms": k * 3000, "end_ms": k * 3000 + 2800} for k in range(10)]
-    s = {"start_ms": 0, "end_ms": clauses[-1]["end_ms"], "clauses": clauses}
+    clauses = [(k * 3000, k * 3000 + 2800) for k in range(10)]
+    s = sentence(0, clauses[-1][1], clauses)
     windows = _windows(s)
     assert len(windows) > 1
-    assert windows[0][0] == 0 and windows[-1][1] == s["end_ms"]
-    starts = {c["start_ms"] for c in clauses}
-    ends = {c["end_ms"] for c in clauses}
+    assert windows[0][0] == 0 and windows[-1][1] == s.end_ms
+    starts = {a for a, _ in clauses}
+    ends = {b for _, b in clauses}
     for a, b in windows:
         assert a in starts and b in ends and b - a <= WINDOW_MS
     assert all(w1[1] < w2[0] for w1, w2 in zip(windows, windows[1:], strict=False))
 
 
 def test_long_sentence_without_clauses_is_heard_whole() -> None:
-    assert _windows({"start_ms": 0, "end_ms": 30_000}) == [(0, 30_000)]
+    assert _windows(sentence(0, 30_000)) == [(0, 30_000)]

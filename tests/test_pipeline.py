@@ -130,10 +130,9 @@ def test_folder_build_goes_on_past_a_bad_document_and_refuses_name_clashes(tmp_p
         build_any(str(lib), opts(tmp_path), backend=FakeBackend())
 
 
-def test_fallback_covers_an_unreachable_service(tmp_path, monkeypatch):
+def test_fallback_covers_an_unreachable_service(tmp_path):
     """edge down from the first request + --fallback offline: every sentence is read offline and
     listed as fallen back; without --fallback the same build is an error."""
-    import audiostudy.pipeline as pipeline
     from audiostudy.errors import EngineError
 
     class Down(FakeBackend):
@@ -146,11 +145,10 @@ def test_fallback_covers_an_unreachable_service(tmp_path, monkeypatch):
     class Offline(FakeBackend):
         name = "offline"
 
-    monkeypatch.setattr(pipeline, "get_backend", lambda name, **kw: Offline())
     src = write(tmp_path)
     with pytest.raises(EngineError):
-        build(src, opts(tmp_path), backend=Down())
-    r = build(src, opts(tmp_path, fallback="offline"), backend=Down())
+        build(src, opts(tmp_path), backend=Down(), filler=Offline())
+    r = build(src, opts(tmp_path, fallback="offline"), backend=Down(), filler=Offline())
     ids = [s["id"] for s in r.manifest["sentences"]]
     assert r.fallback_sentences == ids and r.manifest["fallback"]["sentences"] == ids
     assert {s["engine"] for s in r.manifest["sentences"]} == {"offline"}

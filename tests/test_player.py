@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
-from audiostudy.player import embed_json, fmt_ms, render_library, render_player, url, write_player
+from audiostudy.library import render_library
+from audiostudy.manifest import Manifest
+from audiostudy.player import write_player
+from audiostudy.webpage import embed_json, fmt_ms, url
 
 NASTY = 'A</script><script>alert("x")</script> & <b>"引号"</b> <!-- \u2028'
 
@@ -56,6 +59,7 @@ def manifest(title: str = '关于<加强>学习 & "作风"建设的讲话') -> d
                 "file": "01-开场.mp3",
                 "start_ms": 0,
                 "end_ms": 4000,
+                "duration_ms": 4000,
                 "points": [],
             },
             {
@@ -65,6 +69,7 @@ def manifest(title: str = '关于<加强>学习 & "作风"建设的讲话') -> d
                 "file": "02-一.mp3",
                 "start_ms": 4000,
                 "end_ms": 16000,
+                "duration_ms": 12000,
                 "points": [
                     {
                         "number": 1,
@@ -72,6 +77,7 @@ def manifest(title: str = '关于<加强>学习 & "作风"建设的讲话') -> d
                         "start_ms": 8000,
                         "end_ms": 12000,
                         "section_start_ms": 4000,
+                        "section_end_ms": 8000,
                     },
                     {
                         "number": 2,
@@ -79,6 +85,7 @@ def manifest(title: str = '关于<加强>学习 & "作风"建设的讲话') -> d
                         "start_ms": 12000,
                         "end_ms": 16000,
                         "section_start_ms": 8000,
+                        "section_end_ms": 12000,
                     },
                 ],
             },
@@ -89,6 +96,7 @@ def manifest(title: str = '关于<加强>学习 & "作风"建设的讲话') -> d
                 "file": "03-结束语.mp3",
                 "start_ms": 16000,
                 "end_ms": 20000,
+                "duration_ms": 4000,
                 "points": [],
             },
         ],
@@ -102,6 +110,13 @@ def manifest(title: str = '关于<加强>学习 & "作风"建设的讲话') -> d
             sentence("s03-0007", "谢谢大家。", 3, 0, 16000, 20000),
         ],
     }
+
+
+def render_player(m: dict[str, Any], flags: dict[str, str] | None = None) -> str:
+    """The page of a manifest given as its JSON (read as the typed record, as every reader does)."""
+    from audiostudy.player import render_player as render
+
+    return render(Manifest.from_json(m), flags)
 
 
 class Page(HTMLParser):
@@ -160,7 +175,8 @@ def test_embedded_manifest_round_trips_and_only_two_scripts() -> None:
     assert len(parsed.scripts) == 2, "the title/sentence text must not open or close script elements"
     attrs, content = parsed.scripts[0]
     assert attrs == {"type": "application/json", "id": "manifest"}
-    assert json.loads(content) == m
+    assert json.loads(content) == Manifest.from_json(m).to_json()
+    assert json.loads(content)["title"] == NASTY
     assert "</script><script>alert" not in page
     assert "<\\/script>" in content
     assert "<!--" not in content
@@ -254,7 +270,7 @@ def test_phone_friendly_and_chinese_ui() -> None:
 def test_write_player_matches_render() -> None:
     m = manifest()
     buf = io.StringIO()
-    write_player(m, buf)
+    write_player(Manifest.from_json(m), buf)
     assert buf.getvalue() == render_player(m)
 
 
@@ -279,15 +295,10 @@ def test_fmt_ms() -> None:
 
 
 def test_library_links_and_escaping() -> None:
-    entries = [
-        {
-            "title": '讲话<一> & "二"',
-            "dir": "讲话 一",
-            "duration_ms": 125_000,
-            "sections": manifest()["sections"],
-        },
-        {"title": "第二篇", "dir": "second", "duration_ms": 3_600_000, "sections": 4},
-    ]
+    first = {**manifest('讲话<一> & "二"'), "duration_ms": 125_000}
+    second = {**manifest("第二篇"), "duration_ms": 3_600_000}
+    second["sections"] = [*second["sections"], {**second["sections"][2], "number": 4}]
+    entries = [("讲话 一", Manifest.from_json(first)), ("second", Manifest.from_json(second))]
     page = render_library(entries)
     parsed = parse(page)
     links = [a for t, a in parsed.elements if t == "a" and "doc" in (a.get("class") or "").split()]
@@ -296,6 +307,8 @@ def test_library_links_and_escaping() -> None:
     assert links[0]["data-duration-ms"] == "125000"
     assert "<一>" not in page
     assert "3 个部分" in page and "4 个部分" in page
+    assert "开场；一、坚持" in page  # section titles listed, unless a batch build asks for counts only
+    assert "开场；" not in render_library(entries, section_titles=False)
     assert "共 2 篇" in page
     assert [t for t, _ in parsed.elements].count("script") == 1
     assert "http://" not in page and "https://" not in page

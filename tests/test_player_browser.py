@@ -12,40 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pages import PHONE, SEEK_LOG, clicked_to, skip_without_browser, wait_ready
 
-from audiostudy.player import render_library, write_player
+from audiostudy.library import render_library
+from audiostudy.manifest import Manifest
+from audiostudy.player import write_player
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"{CHROMIUM} not found: run scripts/install_browser.sh (apt-get install chromium)",
-        allow_module_level=True,
-    )
-try:
-    from playwright.sync_api import Browser, Page, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    pytest.skip(
-        "playwright is not installed: pip install playwright (no 'playwright install')",
-        allow_module_level=True,
-    )
+skip_without_browser()
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
+from playwright.sync_api import Browser, Page  # noqa: E402
+
 TITLE = '学习<讲话> & "作风"建设'
 DURATION_MS = 24_000
 MP3 = "学习 讲话.mp3"
-PHONE = {"width": 390, "height": 844}
 
 
 def _sentence(
@@ -92,16 +73,16 @@ def build_manifest() -> dict[str, Any]:
         "files": {"mp3": MP3, "m4b": "学习 讲话.m4b", "html": "index.html"},
         "sections": [
             {"number": 1, "title": "开场", "kind": "opening", "file": "01-开场.mp3", "start_ms": 0,
-             "end_ms": 4000, "points": []},
+             "end_ms": 4000, "duration_ms": 4000, "points": []},
             {"number": 2, "title": "一、持续加强<作风>建设", "kind": "body", "file": "02-一.mp3",
-             "start_ms": 4000, "end_ms": 20000, "points": [
+             "start_ms": 4000, "end_ms": 20000, "duration_ms": 16000, "points": [
                  {"number": 1, "title": "一是要加强学习", "start_ms": 6200, "end_ms": 12000,
-                  "section_start_ms": 2200},
+                  "section_start_ms": 2200, "section_end_ms": 8000},
                  {"number": 2, "title": "二是要狠抓落实", "start_ms": 12200, "end_ms": 20000,
-                  "section_start_ms": 8200},
+                  "section_start_ms": 8200, "section_end_ms": 16000},
              ]},
             {"number": 3, "title": "结束语", "kind": "closing", "file": "03-结束语.mp3", "start_ms": 20000,
-             "end_ms": 24000, "points": []},
+             "end_ms": 24000, "duration_ms": 4000, "points": []},
         ],
         "sentences": sentences,
     }  # fmt: skip
@@ -121,25 +102,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
          "-c:a", "libmp3lame", "-b:a", "48k", str(doc / MP3)],
         check=True,
     )  # fmt: skip
-    manifest = build_manifest()
+    manifest = Manifest.from_json(build_manifest())
     with open(doc / "index.html", "w", encoding="utf-8") as f:
         write_player(manifest, f)
-    entry = {"title": TITLE, "dir": "doc", "duration_ms": DURATION_MS, "sections": manifest["sections"]}
-    (root / "index.html").write_text(render_library([entry]), encoding="utf-8")
+    (root / "index.html").write_text(render_library([("doc", manifest)]), encoding="utf-8")
     return root
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def page(browser: Browser, site: Path) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+def page(chromium: Browser, site: Path) -> Iterator[Page]:
+    context = chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     pg = context.new_page()
     pg.set_default_timeout(10_000)
     errors: list[str] = []
@@ -157,36 +129,6 @@ def page(browser: Browser, site: Path) -> Iterator[Page]:
     assert not remote, f"the page made network requests: {remote}"
 
 
-# Media events do not bubble, but a capturing listener on the document sees them: log where each seek
-# went, because a click also starts playback, which moves currentTime on by the time we read it.
-SEEK_LOG = """
-window.__seeks = [];
-document.addEventListener("seeking", (e) => window.__seeks.push(e.target.currentTime), true);
-"""
-
-
-def clicked_to(pg: Page, selector: str) -> float:
-    """Click, and return where the resulting seek went (seconds)."""
-    pg.evaluate("window.__seeks = []")
-    pg.locator(selector).click()
-    pg.wait_for_function("window.__seeks.length > 0")
-    seconds = float(pg.evaluate("window.__seeks[window.__seeks.length - 1]"))
-    now = current_time(pg)
-    assert seconds - 0.1 <= now <= seconds + 3.0, (seconds, now)  # playing on from there, not elsewhere
-    return seconds
-
-
-def wait_ready(pg: Page) -> None:
-    pg.wait_for_function("document.getElementById('audio').readyState >= 1")
-
-
-def current_time(pg: Page) -> float:
-    # pause so that a click that started playback does not move the clock while we read it
-    return float(
-        pg.evaluate("() => { const a = document.getElementById('audio'); a.pause(); return a.currentTime; }")
-    )
-
-
 def seek(pg: Page, seconds: float) -> None:
     pg.evaluate("(t) => { document.getElementById('audio').currentTime = t; }", seconds)
 
@@ -200,7 +142,7 @@ def test_page_loads_with_manifest_and_audio(page: Page) -> None:
     duration = page.evaluate("document.getElementById('audio').duration")
     assert abs(duration - DURATION_MS / 1000) < 0.2
     m = page.evaluate("JSON.parse(document.getElementById('manifest').textContent)")
-    assert m == build_manifest()
+    assert m == Manifest.from_json(build_manifest()).to_json()
     assert page.locator(".chap").count() == 5
     assert page.locator(".s[data-id]").count() == 12
     page.wait_for_timeout(300)
@@ -301,10 +243,10 @@ def test_library_links_to_player_and_shows_progress(page: Page, site: Path) -> N
     page.wait_for_function("Math.abs(document.getElementById('audio').currentTime - 12.0) < 0.1")
 
 
-def test_dark_mode_and_screenshot(browser: Browser, site: Path) -> None:
+def test_dark_mode_and_screenshot(chromium: Browser, site: Path) -> None:
     shots = Path(os.environ.get("AUDIOSTUDY_SCREENSHOTS", "/tmp"))
     for scheme in ("light", "dark"):
-        context = browser.new_context(
+        context = chromium.new_context(
             viewport=PHONE, device_scale_factor=1, is_mobile=True, color_scheme=scheme
         )
         pg = context.new_page()

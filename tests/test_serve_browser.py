@@ -3,34 +3,21 @@ seeks (the browser fetches byte ranges), and starts at the section or time given
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 from fakes import FakeBackend
+from pages import PHONE, SEEK_LOG, clicked_to, current_time, skip_without_browser, wait_ready
 
 from audiostudy.pipeline import BuildOptions, build
 from audiostudy.serve import serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} not found: run scripts/install_browser.sh", allow_module_level=True)
-try:
-    from playwright.sync_api import Browser, Page, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    pytest.skip("playwright is not installed", allow_module_level=True)
+skip_without_browser()
 
-from test_player_browser import (  # noqa: E402
-    ARGS,
-    PHONE,
-    SEEK_LOG,
-    clicked_to,
-    current_time,
-    wait_ready,
-)
+from playwright.sync_api import Browser, Page  # noqa: E402
 
 DOC = (
     "学习会讲话\n同志们：\n今天开个短会，主要是学习有关精神。\n一、提高认识。\n一是要重视学习。学习很重要，要坚持不懈。\n"
@@ -47,14 +34,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict]]
     manifest = build(tmp / "会议.txt", opts, backend=FakeBackend()).manifest
     with serving(tmp / "audio") as base:
         yield base, manifest
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -21,19 +21,14 @@ from dataclasses import dataclass, field
 
 from ..errors import EngineError, SynthesisError, UsageError
 from .base import SAMPLE_RATE, Clip, VoiceSettings
-from .options import parse_pitch, parse_rate, parse_volume, rate_factor
+from .edge_failures import ChunkFailed, connection_detail, describe, hint, preview
+from .edge_stream import MIN_S_PER_CHAR, checked_clip, decode, fetch, ffmpeg_exe, speakable_weight
+from .options import parse_pitch, parse_rate, parse_volume
 from .voices import DEFAULT_VOICE, check_voice_shape, validate_voice
 
 log = logging.getLogger(__name__)
 
-TICKS_PER_MS = 10_000  # edge reports offsets in 100-ns ticks
-# Below this many seconds per speakable character (at +0% rate) audio is taken to be cut off.
-# Chinese is read at ~0.2-0.25 s per character, so this leaves a 3-4x margin.
-MIN_S_PER_CHAR = 0.06
-# Boundary events that end this far past the decoded audio mean the audio stopped early.
-BOUNDARY_SLACK_MS = 500
 SILENCE_MS = 100  # what a chunk with nothing to say (only punctuation) becomes
-RETRY_STATUSES = {403, 408, 429, 500, 502, 503, 504}
 
 
 class EdgeSynthesisError(SynthesisError):
@@ -42,19 +37,6 @@ class EdgeSynthesisError(SynthesisError):
     def __init__(self, message: str, failed: Sequence[int]) -> None:
         super().__init__(message)
         self.failed = tuple(failed)
-
-
-class _Incomplete(Exception):
-    """The stream ended (or claimed to) but the audio is not the whole text."""
-
-
-@dataclass
-class _ChunkFailed(Exception):
-    index: int
-    attempts: int
-    reason: str
-    hint: str = ""
-    preview: str = ""
 
 
 @dataclass
@@ -72,67 +54,6 @@ class _Run:
 
 class _Stopped(Exception):
     """The run is stopping; this chunk did not get its turn."""
-
-
-def _speakable_weight(text: str) -> float:
-    """Roughly how many Chinese-character-lengths of speech the text holds."""
-    weight = 0.0
-    for ch in text:
-        if ch.isalnum():
-            # CJK counts as a syllable; Latin letters and digits are shorter each (a word is several).
-            weight += 1.0 if ord(ch) >= 0x2E80 else 0.25
-    return weight
-
-
-def _describe(exc: BaseException) -> tuple[str, bool, float | None]:
-    """(reason for the user, retryable, server-suggested delay in s) for one failed attempt."""
-    import aiohttp
-    from edge_tts import exceptions as ee
-
-    if isinstance(exc, aiohttp.WSServerHandshakeError | aiohttp.ClientResponseError):
-        status = exc.status
-        phrase = {403: "Forbidden", 429: "Too Many Requests", 503: "Service Unavailable"}.get(status, "")
-        retry_after = exc.headers.get("Retry-After", "") if exc.headers is not None else ""
-        seconds = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
-        return f"HTTP {status} {phrase}".strip(), status in RETRY_STATUSES, seconds
-    if isinstance(exc, TimeoutError):
-        return "no answer in time", True, None  # the caller knows the limit and adds it
-    if isinstance(exc, _Incomplete):
-        return f"audio cut off ({exc})", True, None
-    if isinstance(exc, ee.NoAudioReceived):
-        return "no audio received", True, None
-    if isinstance(exc, ee.EdgeTTSException):
-        return f"unexpected answer ({type(exc).__name__}: {exc})", True, None
-    if isinstance(exc, aiohttp.ClientError | OSError):
-        return f"connection failed ({_connection_detail(exc)})", True, None
-    return f"{type(exc).__name__}: {exc}", False, None
-
-
-def _connection_detail(exc: BaseException) -> str:
-    """A short, one-line account of a connection failure (aiohttp's own repr includes the SSL object)."""
-    import aiohttp
-
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        os_error = exc.os_error
-        why = os_error.strerror or str(os_error) or type(os_error).__name__
-        return f"{exc.host}:{exc.port}: {why}"
-    return " ".join(f"{type(exc).__name__}: {exc}".split())
-
-
-def _hint(reason: str) -> str:
-    """What the user can do about a failure that outlasted the retries."""
-    if reason.startswith("HTTP 403"):
-        return " (if this keeps happening, update edge-tts: pip install -U edge-tts)"
-    if reason.startswith(("HTTP 429", "HTTP 503")):
-        return " (the service is throttling us; a lower concurrency may help)"
-    if reason.startswith(("no answer", "connection failed")):
-        return " (check the internet connection)"
-    return ""
-
-
-def _preview(text: str, n: int = 12) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[:n] + "…"
 
 
 class EdgeBackend:
@@ -169,7 +90,6 @@ class EdgeBackend:
         self.keep_going = keep_going  # True: after a chunk fails for good, still do the others
         self.min_s_per_char = min_s_per_char
         self.stats: Counter[str] = Counter()  # attempts, retries and their reasons, across calls
-        self._ffmpeg: str | None = None
 
     # --- Protocol ---
     def voice_of(self, settings: VoiceSettings) -> str:
@@ -199,7 +119,7 @@ class EdgeBackend:
         settings = self.check(settings)
         if not texts:
             return
-        self._ffmpeg_exe()  # fail before any request if ffmpeg is missing
+        ffmpeg_exe()  # fail before any request if ffmpeg is missing
         asyncio.run(self._run(list(texts), settings, on_done))
 
     def close(self) -> None:
@@ -252,9 +172,9 @@ class EdgeBackend:
         for f in failures:
             if isinstance(f, EngineError):
                 return f
-        chunk_failures = sorted((f for f in failures if isinstance(f, _ChunkFailed)), key=lambda f: f.index)
+        chunk_failures = sorted((f for f in failures if isinstance(f, ChunkFailed)), key=lambda f: f.index)
         if len(chunk_failures) != len(failures):  # a bug, not a service failure: let it surface
-            other = next(f for f in failures if not isinstance(f, _ChunkFailed))
+            other = next(f for f in failures if not isinstance(f, ChunkFailed))
             return other if isinstance(other, Exception) else RuntimeError(repr(other))
         first = chunk_failures[0]
         more = f" (and {len(chunk_failures) - 1} more chunks)" if len(chunk_failures) > 1 else ""
@@ -266,7 +186,7 @@ class EdgeBackend:
         )
 
     async def _chunk(self, index: int, text: str, settings: VoiceSettings, run: _Run) -> Clip:
-        if _speakable_weight(text) == 0:
+        if speakable_weight(text) == 0:
             # Punctuation alone makes the service answer with no audio, which would look like a failure.
             return Clip(b"\0\0" * (SAMPLE_RATE * SILENCE_MS // 1000), SAMPLE_RATE)
         import aiohttp
@@ -281,12 +201,14 @@ class EdgeBackend:
                     if wait > 0:
                         await asyncio.sleep(wait)
                     self.stats["attempts"] += 1
-                    mp3, bounds = await asyncio.wait_for(self._fetch(text, settings), self.timeout_s)
+                    mp3, bounds = await asyncio.wait_for(
+                        fetch(text, settings, self.timeout_s), self.timeout_s
+                    )
                 run.decoding.add(index)
                 try:
                     async with run.decode_sem:
-                        pcm = await self._decode(mp3)
-                    clip = self._checked_clip(text, settings, pcm, bounds)
+                        pcm = await decode(mp3)
+                    clip = checked_clip(text, settings, pcm, bounds, self.min_s_per_char)
                 finally:
                     run.decoding.discard(index)
                 run.successes += 1
@@ -298,22 +220,22 @@ class EdgeBackend:
                     # Nothing has worked yet and we cannot even connect: offline or blocked. Say so now
                     # instead of backing off for a minute.
                     raise EngineError(
-                        f"edge-tts: cannot reach the speech service ({_connection_detail(exc)}); "
+                        f"edge-tts: cannot reach the speech service ({connection_detail(exc)}); "
                         "check the internet connection, or use --engine offline"
                     ) from exc
-                reason, retryable, retry_after = _describe(exc)
+                reason, retryable, retry_after = describe(exc)
                 if isinstance(exc, TimeoutError):
                     reason = f"no answer within {self.timeout_s:g} s"
                 self.stats[f"failed: {reason.split(' (')[0]}"] += 1
                 if not retryable or attempt == self.retries:
-                    raise _ChunkFailed(index, attempt, reason, _hint(reason), _preview(text)) from exc
+                    raise ChunkFailed(index, attempt, reason, hint(reason), preview(text)) from exc
                 delay = self._backoff(attempt, retry_after)
                 if reason.startswith(("HTTP 429", "HTTP 503")):
                     # Throttling is about all our connections: hold every new request back, not just this one.
                     run.cooldown_until = max(run.cooldown_until, time.monotonic() + delay)
                 self.stats["retries"] += 1
                 msg = "edge: chunk %d (%s) attempt %d failed: %s; retrying in %.1f s"
-                log.info(msg, index + 1, _preview(text), attempt, reason, delay)
+                log.info(msg, index + 1, preview(text), attempt, reason, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
@@ -323,87 +245,6 @@ class EdgeBackend:
         if retry_after is not None and retry_after > 0:
             delay = max(delay, min(retry_after, self.backoff_max_s))
         return delay
-
-    async def _fetch(self, text: str, settings: VoiceSettings) -> tuple[bytes, list[tuple[int, int]]]:
-        """One request: MP3 bytes and sentence (start, end) in ms; _Incomplete if turn.end is missing."""
-        import edge_tts
-
-        comm = edge_tts.Communicate(
-            text,
-            settings.voice,
-            rate=settings.rate,
-            pitch=settings.pitch,
-            volume=settings.volume,
-            boundary="SentenceBoundary",
-            connect_timeout=max(1, min(10, math.ceil(self.timeout_s))),
-            receive_timeout=max(1, math.ceil(self.timeout_s)),
-        )
-        audio = bytearray()
-        bounds: list[tuple[int, int]] = []  # (start, end) in ms
-        async for chunk in comm.stream():
-            if chunk["type"] == "audio":
-                audio += chunk.get("data", b"")
-            elif chunk["type"] == "SentenceBoundary":
-                start = int(chunk.get("offset", 0)) // TICKS_PER_MS
-                bounds.append((start, start + int(chunk.get("duration", 0)) // TICKS_PER_MS))
-        # edge-tts moves a request's audio byte count into cumulative_audio_bytes only when turn.end
-        # arrives; when the socket simply closes it returns normally with the bytes still pending.
-        state = comm.state
-        if "chunk_audio_bytes" in state and (
-            state["chunk_audio_bytes"] != 0 or state.get("cumulative_audio_bytes") != len(audio)
-        ):
-            raise _Incomplete("the connection closed before turn.end")
-        return bytes(audio), bounds
-
-    def _checked_clip(
-        self, text: str, settings: VoiceSettings, pcm: bytes, bounds: list[tuple[int, int]]
-    ) -> Clip:
-        """The clip, or _Incomplete when the audio is shorter than the text or its own boundaries."""
-        last_end = max((e for _, e in bounds), default=0)
-        duration_ms = len(pcm) // 2 * 1000 // SAMPLE_RATE
-        if last_end > duration_ms + BOUNDARY_SLACK_MS:
-            raise _Incomplete(f"{duration_ms} ms of audio, but the sentences run to {last_end} ms")
-        # A faster rate legitimately shortens the audio; never assume slower than half speed.
-        floor_ms = 1000 * self.min_s_per_char * _speakable_weight(text) / max(0.5, rate_factor(settings.rate))
-        if duration_ms < floor_ms:
-            raise _Incomplete(f"{duration_ms} ms of audio for {len(text)} characters")
-        # Offsets are relative to the clip; keep them monotonic and inside it.
-        monotonic: list[int] = []
-        for s, _ in bounds:
-            s = min(max(s, monotonic[-1] if monotonic else 0), duration_ms)
-            monotonic.append(s)
-        return Clip(pcm, SAMPLE_RATE, tuple(monotonic))
-
-    def _ffmpeg_exe(self) -> str:
-        if self._ffmpeg is None:
-            try:
-                import imageio_ffmpeg
-
-                self._ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
-            except Exception as exc:
-                raise EngineError(
-                    f"edge: ffmpeg is needed to decode the voice's MP3 ({exc}); pip install imageio-ffmpeg"
-                ) from exc
-        return self._ffmpeg
-
-    async def _decode(self, mp3: bytes) -> bytes:
-        """MP3 → 24 kHz mono s16le PCM, in a subprocess so the event loop keeps serving the sockets."""
-        args = ["-hide_banner", "-loglevel", "error", "-f", "mp3", "-i", "pipe:0", "-f", "s16le"]
-        args += ["-acodec", "pcm_s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "pipe:1"]
-        pipe = asyncio.subprocess.PIPE
-        proc = await asyncio.create_subprocess_exec(
-            self._ffmpeg_exe(), *args, stdin=pipe, stdout=pipe, stderr=pipe
-        )
-        try:
-            out, err = await proc.communicate(mp3)
-        except asyncio.CancelledError:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-            raise
-        if proc.returncode != 0 or not out:
-            raise _Incomplete(f"undecodable audio: {err.decode(errors='replace').strip()[:120]}")
-        return out
 
 
 def probe(timeout_s: float = 2.0, voice: str = DEFAULT_VOICE) -> bool:
