@@ -26,7 +26,7 @@ from .folder import (
     remove_tree,
     write_manifest,
 )
-from .manifest import Reading, make_manifest
+from .manifest import Manifest, Reading, make_manifest
 from .model import Document, Section, Sentence
 from .names import safe_filename
 from .options import BuildOptions
@@ -132,8 +132,9 @@ def assemble(
                 summary = build_summary(
                     doc, sentences, plan, cache, out_dir, work, opts, encode_options(opts)
                 )
-            manifest = make_manifest(doc, timeline, opts, reading, fp, summary, out_dir.name).to_json()
-            write_texts(out_dir, manifest, timeline, doc.title)
+            record = make_manifest(doc, timeline, opts, reading, fp, summary, out_dir.name)
+            manifest = record.to_json()
+            write_texts(out_dir, record, timeline, doc.title)
             clean_stale(out_dir, old, manifest["outputs"])
             write_manifest(out_dir, manifest)
             return manifest
@@ -141,9 +142,9 @@ def assemble(
             remove_tree(work)
 
 
-def write_texts(out_dir: Path, manifest: dict[str, Any], timeline: Timeline, title: str) -> None:
+def write_texts(out_dir: Path, manifest: Manifest, timeline: Timeline, title: str) -> None:
     """Subtitles and lyrics (the writers table) and the player page."""
-    files = manifest["files"]
+    files = manifest.files
     for fmt, name in files.items():
         if fmt == "html":
             with atomic_path(out_dir / name) as tmp, tmp.open("w", encoding="utf-8") as f:

@@ -189,7 +189,7 @@ def _footer(manifest: Manifest) -> str:
 def render_player(manifest: Manifest | Mapping[str, Any], flags: Mapping[str, str] | None = None) -> str:
     """The self-contained player page for one built document (``audio/<stem>/index.html``).
     `flags`: sentence id -> what listening back heard instead (``audiostudy check``), marked.
-    The manifest's JSON is read as a `Manifest` (assemble still hands over the JSON)."""
+    A manifest's JSON (an older caller's dict) is read as a `Manifest` first."""
     m = manifest if isinstance(manifest, Manifest) else Manifest.from_json(manifest)
     flags = flags or {}
     files = m.files
