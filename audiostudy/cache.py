@@ -143,8 +143,11 @@ class ClipCache:
                     p.unlink()
 
     def info(self) -> tuple[int, int]:
-        """(entries, bytes)."""
+        """(clips, bytes of the clips and the section encodes)."""
         n = size = 0
+        for p in (self.root / ENCODES).glob("*.*"):
+            with contextlib.suppress(OSError):
+                size += p.stat().st_size
         if self.root.is_dir():
             for p in self.root.glob("[0-9a-f][0-9a-f]/*.clip"):
                 if p.name.startswith("."):
