@@ -16,6 +16,7 @@ from pathlib import Path
 from audiostudy.errors import InputError
 from audiostudy.inputs.base import MARKDOWN_SUFFIXES, Loaded, RawLine, is_url, looks_like_markdown
 from audiostudy.inputs.decode import decode_bytes
+from audiostudy.inputs.extras import EXTRA_OF_SUFFIX, require
 
 __all__ = ["Loaded", "RawLine", "load_source", "decode_bytes", "is_url", "SUPPORTED", "DOC_SUFFIXES"]
 
@@ -46,6 +47,7 @@ def load_source(path: str | Path) -> Loaded:
         text, enc = decode_bytes(data, "stdin")
         return Loaded(None, text, enc, markdown=looks_like_markdown(text), title="stdin")
     if is_url(path):
+        require("web", str(path))
         from audiostudy.inputs.web import load_url
 
         return load_url(str(path))
@@ -59,6 +61,7 @@ def load_source(path: str | Path) -> Loaded:
         lines = _read_docx(p)
         return Loaded(lines, "\n".join(x.text for x in lines), "docx", markdown=False, title=p.stem)
     if suffix in FORMATS:
+        require(EXTRA_OF_SUFFIX[suffix], str(p))  # before the reader imports its library
         return _reader(suffix)(p)
     if suffix not in TEXT_SUFFIXES:
         raise InputError(f"{p}: unsupported file type {suffix!r} — use {SUPPORTED}")

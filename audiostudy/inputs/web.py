@@ -92,6 +92,9 @@ def fetch(url: str) -> tuple[bytes, str]:
 def _load_download(data: bytes, suffix: str, url: str) -> Loaded:
     from dataclasses import replace
 
+    from audiostudy.inputs.extras import require
+
+    require("pdf" if suffix == ".pdf" else "epub", url)
     from audiostudy.inputs.epub import load_epub
     from audiostudy.inputs.pdf import load_pdf
 
