@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import __version__
-from .assemble import assemble
 from .backends import Backend, VoiceSettings
 from .backends.registry import AUTO, LOCAL, ONLINE, choose_auto, get_backend
 from .cache import ClipCache
@@ -140,12 +139,31 @@ def synthesise_missing(
     return len(todo), len(unique) - len(todo)
 
 
-def fingerprint(doc_text: str, plan: list[list[Job]], opts: BuildOptions) -> str:
-    """Everything that changes any output; equal fingerprints mean the outputs are current."""
+# Libraries whose data decide how text becomes chunks (jieba's words, cn2an's numbers, pypinyin's readings).
+_TEXT_LIBRARIES = ("jieba", "cn2an", "pypinyin")
+
+
+def fingerprint(doc_text: str, lexicon: Lexicon, backend: Backend, opts: BuildOptions) -> str:
+    """Everything that changes any output; equal fingerprints mean the outputs are current.
+
+    Made only of what the plan is a function of (the text, the lexicon's readings, the engine's
+    identity and chunking, the options, the versions of this package and of the text libraries), so
+    "up to date" is answered before the text is split: no jieba dictionary, no engine start-up."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def dist(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return ""
+
     h = hashlib.sha256()
     h.update(__version__.encode())
     h.update(doc_text.encode("utf-8"))
-    h.update(json.dumps([[j.key for j in js] for js in plan]).encode())
+    readings = sorted((e.word, e.spoken) for e in lexicon.entries.values())
+    engine = [backend.name, backend.identity(opts.settings), backend.max_chars, backend.clause_chunks]
+    engine += [backend.needs_normalisation, backend.trim_silence, *map(dist, _TEXT_LIBRARIES)]
+    h.update(json.dumps([readings, engine], ensure_ascii=False).encode())
     o = asdict(
         replace(opts, out_root=Path("."), cache_dir=None, force=False, workers=None, backend_options={})
     )
@@ -189,17 +207,22 @@ def _build(
 ) -> BuildResult:
     backend = engines[0]
     lexicon = load_lexicon(path, opts.lexicons)
-    lexicon.keep_whole()  # before chunking: a lexicon word is never split between chunks
-    sentences = split_document(doc, backend.max_chars, backend.clause_chunks)
-    plan = plan_jobs(sentences, backend, opts.settings, lexicon)
     out_dir = output_dir(path, doc, opts.out_root)
-    fp = fingerprint(doc_text_of(doc), plan, opts)
+    fp = fingerprint(doc_text_of(doc), lexicon, backend, opts)
     old = read_manifest(out_dir)
     if not opts.force and is_current(out_dir, old, fingerprint=fp):
         return BuildResult(out_dir, old or {}, up_to_date=True)
     ensure_dir(out_dir)  # an unwritable --out fails now, not after minutes of synthesis
+    start = getattr(backend, "start", None)  # a local engine's workers load while the text is planned
+    if callable(start):
+        start()
+    lexicon.keep_whole()  # before chunking: a lexicon word is never split between chunks
+    sentences = split_document(doc, backend.max_chars, backend.clause_chunks)
+    plan = plan_jobs(sentences, backend, opts.settings, lexicon)
     cache = ClipCache(opts.cache_dir)
     reporter.stage(f"synthesising with {backend.name}")
+    from .assemble import assemble  # stitching and encoding: not needed to answer "up to date"
+
     relexed = _relexed(plan, cache)
     plan, fallback, n_new, n_cached = _synthesise(plan, sentences, engines, cache, opts, reporter, lexicon)
     reporter.stage("stitching and encoding")

@@ -17,10 +17,11 @@ import json
 import multiprocessing as mp
 import os
 import signal
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from importlib.metadata import PackageNotFoundError, version
+from contextlib import contextmanager
 from typing import Any
 
 from ..errors import EngineError, SynthesisError
@@ -145,10 +146,36 @@ def _result(fut: Future[tuple[int, bytes]], text: str) -> bytes:
 
 
 def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version  # not in the workers: 0.1 s there
+
     try:
         return version(dist)
     except PackageNotFoundError:
         return "missing"
+
+
+def _ready() -> None:
+    """A no-op task: submitting it launches the workers, which then load the voice."""
+
+
+@contextmanager
+def _workers_skip_main() -> Iterator[None]:
+    """A spawned worker first re-imports the parent's __main__ (for the `audiostudy` command that is
+    the whole CLI: typer, rich, the pipeline, pydub, jieba) although it runs nothing from it; that was
+    half its start-up. multiprocessing re-imports __main__ only when it has a __file__ or __spec__ name,
+    so both are hidden while the workers are launched (in this thread, inside the first submit)."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved: dict[str, Any] = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 class OfflineBackend:
@@ -172,6 +199,12 @@ class OfflineBackend:
         # The front end's readings follow pypinyin's dictionary, so its version is part of the voice.
         return f"offline:litert:{MODELS_ID}:baker-pypinyin-{_version('pypinyin')}:dropout-{DROPOUT}"
 
+    def start(self) -> None:
+        """Launch one worker per core now, so that they load the voice while the build process
+        reads, splits and plans the document (the build calls this once it knows it must build)."""
+        _check_installed()
+        self._ensure_pool(os.cpu_count() or 1)
+
     def _ensure_pool(self, n_texts: int) -> ProcessPoolExecutor:
         # A worker starts in well under a second, so every core works from the first chunk.
         want = self.workers or max(1, min(os.cpu_count() or 1, n_texts))
@@ -186,6 +219,9 @@ class OfflineBackend:
                 initargs=(os.getpid(),),
             )
             self._pool_size = want
+            with _workers_skip_main():
+                for _ in range(want):  # with spawn, each submit launches a worker while there are fewer
+                    self._pool.submit(_ready)
         return self._pool
 
     def synthesize(
@@ -222,15 +258,22 @@ class OfflineBackend:
                     on_done(i, Clip(_result(fut, texts[i]), SAMPLE_RATE))
                     submit_next()
         except BaseException:
-            for f in pending:
-                f.cancel()
-            self.close()
+            self.close(abandon=True)
             raise
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+    def close(self, abandon: bool = False) -> None:
+        """Stop the workers and wait for the pool's manager thread. Waiting matters: a manager
+        thread still closing its wake-up pipe when the interpreter exits races concurrent.futures'
+        exit hook writing to it ("Exception ignored ... OSError: [Errno 9] Bad file descriptor" on
+        CPython before 3.12). With abandon (Ctrl-C, an error), chunks in flight are not waited for:
+        the workers are terminated (every finished clip is already in the cache)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if abandon:
+            for proc in list((pool._processes or {}).values()):
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _check_installed() -> None:
