@@ -214,7 +214,7 @@ def _build(
         return BuildResult(out_dir, old or {}, up_to_date=True)
     ensure_dir(out_dir)  # an unwritable --out fails now, not after minutes of synthesis
     start = getattr(backend, "start", None)  # a local engine's workers load while the text is planned
-    if callable(start):
+    if callable(start) and not _same_reading(old, doc, backend, opts):
         start()
     lexicon.keep_whole()  # before chunking: a lexicon word is never split between chunks
     sentences = split_document(doc, backend.max_chars, backend.clause_chunks)
@@ -234,6 +234,19 @@ def _build(
     reading = Reading(backend.name, backend.identity(opts.settings), voice, tuple(fallback))
     manifest = assemble(doc, sentences, plan, cache, out_dir, opts, reading, manifest_fp)
     return BuildResult(out_dir, manifest, n_new, n_cached, fallback_sentences=fallback, relexed=relexed)
+
+
+def _same_reading(old: dict[str, Any] | None, doc: Document, backend: Backend, opts: BuildOptions) -> bool:
+    """The previous build read this very text with this voice: its chunks are most likely all cached
+    (only an option changed, or --force), so the engine is not started ahead of need."""
+    if not old:
+        return False
+    settings = old.get("settings") or {}
+    return (
+        old.get("source_sha256") == text_sha256(doc)
+        and old.get("engine_identity") == backend.identity(opts.settings)
+        and all(settings.get(k) == getattr(opts.settings, k) for k in ("voice", "rate", "pitch", "volume"))
+    )
 
 
 def _synthesise(

@@ -78,3 +78,30 @@ def test_real_build_stderr_is_clean_and_its_rebuild_loads_no_engine(tmp_path):
     assert again.returncode == 0 and "up to date" in again.stdout, again.stdout + again.stderr[-2000:]
     imported = {line.rsplit("|", 1)[-1].strip() for line in again.stderr.splitlines() if "|" in line}
     assert not {m for m in imported if m.split(".")[0] in HEAVY}
+
+
+class Starting(FakeBackend):
+    """An engine with workers to start ahead of need, like the offline voice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = 0
+
+    def start(self) -> None:
+        self.started += 1
+
+
+def test_engine_started_ahead_only_when_new_text_must_be_read(tmp_path):
+    from audiostudy.pipeline import Pauses
+
+    src = write(tmp_path)
+    cold = Starting()
+    build(src, opts(tmp_path), backend=cold)
+    assert cold.started == 1 and cold.calls  # a cold build starts it before planning
+    same_text = Starting()  # only a pause changed: every chunk is cached, no workers needed
+    r = build(src, opts(tmp_path, pauses=Pauses(sentence_ms=100)), backend=same_text)
+    assert not r.up_to_date and same_text.started == 0 and same_text.calls == []
+    src.write_text(src.read_text(encoding="utf-8") + "新的一句。\n", "utf-8")
+    edited = Starting()
+    build(src, opts(tmp_path), backend=edited)
+    assert edited.started == 1 and edited.calls == ["新的一句。"]

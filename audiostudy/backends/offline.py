@@ -202,12 +202,13 @@ class OfflineBackend:
     def start(self) -> None:
         """Launch one worker per core now, so that they load the voice while the build process
         reads, splits and plans the document (the build calls this once it knows it must build)."""
-        _check_installed()
         self._ensure_pool(os.cpu_count() or 1)
 
     def _ensure_pool(self, n_texts: int) -> ProcessPoolExecutor:
         # A worker starts in well under a second, so every core works from the first chunk.
         want = self.workers or max(1, min(os.cpu_count() or 1, n_texts))
+        if self._pool is None:
+            _check_installed()  # one clear line before any worker starts
         if self._pool is None or self._pool_size < want:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
@@ -236,7 +237,6 @@ class OfflineBackend:
         document."""
         if not texts:
             return
-        _check_installed()
         pool = self._ensure_pool(len(texts))
         # Longest first: the workers' last tasks are then short, so neither core idles long at the end.
         order = iter(sorted(range(len(texts)), key=lambda i: -len(texts[i])))
