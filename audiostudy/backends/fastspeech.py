@@ -104,11 +104,12 @@ class Prosody:
 class Voice:
     """Both models in one process. Not thread-safe: one Voice per worker."""
 
-    def __init__(self, acoustic: bytes, vocoder: bytes, threads: int = 1) -> None:
+    def __init__(self, acoustic: bytes | tuple[bytes, int], vocoder: bytes, threads: int = 1) -> None:
+        """`acoustic`: the model file as shipped, or patch_acoustic's result for it (backends/patched.py)."""
         from ai_edge_litert.interpreter import Interpreter
 
-        patched, self.n_masks = patch_acoustic(acoustic)
-        self.acoustic = Interpreter(model_content=patched, num_threads=threads)
+        model, self.n_masks = acoustic if isinstance(acoustic, tuple) else patch_acoustic(acoustic)
+        self.acoustic = Interpreter(model_content=model, num_threads=threads)
         self.vocoder = Interpreter(model_content=vocoder, num_threads=threads)
 
     def masks(self, n_phones: int, seed: int | None) -> list[np.ndarray]:

@@ -78,11 +78,14 @@ def load_voice() -> None:
     global _voice, _frontend
     from .baker import FrontEnd
     from .fastspeech import Voice
-    from .voice_assets import read_asset
+    from .patched import patched_acoustic
+    from .voice_assets import SHA256, read_asset
 
     _frontend = FrontEnd.from_json(read_asset("baker_mapper.json"))
+    name = "fastspeech2_quan.tflite"
+    patched = patched_acoustic(lambda: read_asset(name), SHA256[name])
     # One thread per worker: the workers themselves use the cores.
-    _voice = Voice(read_asset("fastspeech2_quan.tflite"), read_asset("mb_melgan.tflite"), threads=1)
+    _voice = Voice(patched, read_asset("mb_melgan.tflite"), threads=1)
 
 
 def _speed_ratio(rate: str) -> float:
@@ -207,8 +210,7 @@ class OfflineBackend:
     def _ensure_pool(self, n_texts: int) -> ProcessPoolExecutor:
         # A worker starts in well under a second, so every core works from the first chunk.
         want = self.workers or max(1, min(os.cpu_count() or 1, n_texts))
-        if self._pool is None:
-            _check_installed()  # one clear line before any worker starts
+        first = self._pool is None
         if self._pool is None or self._pool_size < want:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
@@ -223,6 +225,13 @@ class OfflineBackend:
             with _workers_skip_main():
                 for _ in range(want):  # with spawn, each submit launches a worker while there are fewer
                     self._pool.submit(_ready)
+        if first:
+            try:  # while the workers start: one clear line, not a broken pool, for a damaged install
+                _check_installed()
+            except EngineError:
+                self.close(abandon=True)
+                raise
+        assert self._pool is not None
         return self._pool
 
     def synthesize(

@@ -1,0 +1,67 @@
+"""What an offline worker's start-up relies on. The patched acoustic model is kept in the user cache
+folder: the first load patches and stores it, later loads read it back unchanged (and skip the patch),
+and a damaged copy is patched again. The install check runs while the workers start, and a damaged
+install is still one clear error with no worker left behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from audiostudy.backends import VoiceSettings, voice_assets
+from audiostudy.backends import patched as cache
+from audiostudy.backends.fastspeech import patch_acoustic
+from audiostudy.backends.offline import OfflineBackend
+from audiostudy.backends.voice_assets import SHA256, read_asset
+from audiostudy.errors import EngineError
+
+NAME = "fastspeech2_quan.tflite"
+
+
+@pytest.fixture(scope="module")
+def model() -> bytes:
+    return read_asset(NAME)
+
+
+def test_stored_once_then_read_back_without_patching(tmp_path, monkeypatch, model):
+    first = cache.patched_acoustic(lambda: model, SHA256[NAME], tmp_path)
+    assert first == patch_acoustic(model)  # the very bytes the patch gives
+    assert len(list(tmp_path.glob("*.tflite"))) == 1 and not list(tmp_path.glob(".*part"))
+
+    def no_patch(_: bytes) -> tuple[bytes, int]:
+        raise AssertionError("patched again although a verified copy is stored")
+
+    monkeypatch.setattr(cache, "patch_acoustic", no_patch)
+    assert cache.patched_acoustic(lambda: model, SHA256[NAME], tmp_path) == first
+
+
+def test_damaged_copy_is_patched_again(tmp_path, model):
+    good = cache.patched_acoustic(lambda: model, SHA256[NAME], tmp_path)
+    stored = next(tmp_path.glob("*.tflite"))
+    stored.write_bytes(stored.read_bytes()[:1000])  # truncated
+    assert cache.patched_acoustic(lambda: model, SHA256[NAME], tmp_path) == good
+    assert stored.read_bytes() == good[0]  # and stored whole again
+
+
+def test_unwritable_folder_only_costs_the_patch(tmp_path, model):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert cache.patched_acoustic(lambda: model, SHA256[NAME], blocker / "voice") == patch_acoustic(model)
+
+
+def test_damaged_install_is_one_clear_error_and_no_worker_stays(monkeypatch):
+    monkeypatch.setitem(voice_assets.SHA256, "mb_melgan.tflite", "0" * 64)
+    backend = OfflineBackend(workers=1)
+    started: list = []
+    real = backend.close
+
+    def spy(abandon: bool = False) -> None:  # the workers the check found launched
+        started.extend(backend._pool._processes.values() if backend._pool else [])
+        real(abandon)
+
+    monkeypatch.setattr(backend, "close", spy)
+    with pytest.raises(EngineError, match="mb_melgan.tflite is damaged"):
+        backend.synthesize(["你好。"], VoiceSettings(), lambda i, c: None)
+    assert backend._pool is None and started
+    for proc in started:
+        proc.join(10)
+        assert not proc.is_alive()
