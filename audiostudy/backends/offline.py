@@ -164,9 +164,9 @@ def _ready() -> None:
 @contextmanager
 def _workers_skip_main() -> Iterator[None]:
     """A spawned worker first re-imports the parent's __main__ (for the `audiostudy` command that is
-    the whole CLI: typer, rich, the pipeline, pydub, jieba) although it runs nothing from it; that was
-    half its start-up. multiprocessing re-imports __main__ only when it has a __file__ or __spec__ name,
-    so both are hidden while the workers are launched (in this thread, inside the first submit)."""
+    the CLI: typer, pydantic, rich) although it runs nothing from it. multiprocessing re-imports
+    __main__ only when it has a __file__ or a __spec__ name, so both are hidden while the workers are
+    launched (in this thread: with spawn, each submit launches one)."""
     main = sys.modules.get("__main__")
     if main is None:
         yield
