@@ -284,14 +284,17 @@ def cut(src: Path, out: Path, start_ms: int, end_ms: int) -> None:
             [
                 "-ss",
                 f"{start_ms / 1000:.3f}",
-                "-to",
-                f"{end_ms / 1000:.3f}",
                 "-i",
                 str(src),
+                "-t",  # a duration after the input: ffmpeg versions differ on an input's -to
+                f"{(end_ms - start_ms) / 1000:.3f}",
                 "-c",
                 "copy",
                 "-map",
                 "0:a",
+                # No Xing/LAME header: one copied from the source's would tell players to drop the
+                # source's encoder delay and end padding from this cut too (ffmpeg 7 copies them).
+                *(["-write_xing", "0"] if fmt == "mp3" else []),
                 "-f",
                 fmt,
                 str(tmp),
