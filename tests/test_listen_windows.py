@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from audiostudy.listen import WINDOW_MS, _windows
-from audiostudy.manifest import ClauseEntry, SentenceEntry
-
-
-def sentence(start: int, end: int, clauses: list[tuple[int, int]] | None = None) -> SentenceEntry:
-    spans = tuple(ClauseEntry("", a, b) for a, b in clauses or [])
-    return SentenceEntry("s", "", 1, 0, None, start, end, start, end, "", "", (), spans)
+from audiostudy.listen import WINDOW_MS, Spoken, _windows
 
 
 def test_short_sentence_is_one_window() -> None:
-    assert _windows(sentence(0, 5000, [(0, 2000), (2200, 5000)])) == [(0, 5000)]
+    s = Spoken("s1", "短句，短句。", 0, 5000, ((0, 2000), (2200, 5000)))
+    assert _windows(s) == [(0, 5000)]
 
 
 def test_long_sentence_is_cut_between_clauses_and_covers_them_all() -> None:
-    clauses = [(k * 3000, k * 3000 + 2800) for k in range(10)]
-    s = sentence(0, clauses[-1][1], clauses)
+    clauses = tuple((k * 3000, k * 3000 + 2800) for k in range(10))
+    s = Spoken("s1", "长句", 0, clauses[-1][1], clauses)
     windows = _windows(s)
     assert len(windows) > 1
     assert windows[0][0] == 0 and windows[-1][1] == s.end_ms
@@ -29,4 +24,4 @@ def test_long_sentence_is_cut_between_clauses_and_covers_them_all() -> None:
 
 
 def test_long_sentence_without_clauses_is_heard_whole() -> None:
-    assert _windows(sentence(0, 30_000)) == [(0, 30_000)]
+    assert _windows(Spoken("s1", "长句", 0, 30_000)) == [(0, 30_000)]
