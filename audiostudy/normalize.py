@@ -109,10 +109,14 @@ def _ratio_in_context(m: re.Match[str], text: str) -> str | None:
     return None
 
 
+_ROMAN = "[\u2160-\u216b\u2170-\u217b]"  # Ⅰ-Ⅻ and ⅰ-ⅻ, 1 to 12
+
 # A handler returning None declines: the next rule is tried at the same place.
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str], str], str | None]]
 
 _RULES: list[Rule] = [
+    # Roman numerals as one character each (Ⅲ类水质, Ⅱ期工程): NFKC would make Ⅲ the letters III.
+    (re.compile(_ROMAN), lambda m, t: cardinal(str(int(unicodedata.numeric(m[0]))))),
     (re.compile(_RATIO), _ratio_in_context),
     (
         re.compile(rf"(\d{{1,2}}):(\d{{2}}){_DASH}(\d{{1,2}}):(\d{{2}})"),
