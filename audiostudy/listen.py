@@ -8,8 +8,10 @@ once into a cache folder. A folder (`--asr-model DIR`) or a model name that fast
 
 A built folder is heard sentence by sentence, cut from the whole-document audio at the manifest's
 times: Whisper-base skips or loops on long audio, and per-sentence results show where the voice
-went wrong. Audio without a manifest is transcribed whole (voice-activity filtered) and aligned
-against the whole text.
+went wrong. `listen_sentences` hears any audio whose sentence times are known the same way (the
+benchmark puts a baseline voice through it, so both are heard alike); `listen_whole` hears the whole
+file voice-activity filtered and aligns the transcript to the same sentences. Audio without any
+times is transcribed whole and aligned against the whole text (`listen_audio`).
 """
 
 from __future__ import annotations
