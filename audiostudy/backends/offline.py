@@ -28,8 +28,10 @@ from ..errors import EngineError, SynthesisError
 from .base import SAMPLE_RATE, Clip, VoiceSettings
 from .options import rate_factor
 
-# Dropout left on at inference, as the model was exported and has always sounded; seeded per chunk.
-DROPOUT = "seeded"
+# "off": proper inference (masks of 0.5). "seeded": dropout left on as the model was exported, drawn
+# per chunk. Off measured clearer (scripts/bench_listen.py, docs/benchmarks.md P15): a chunk that drew
+# a bad mask, e.g. 同志们：, was misheard in every build.
+DROPOUT = "off"
 
 # Tasks queued or running per worker: enough that a worker never waits for the parent, few enough
 # that finished audio never piles up in memory.
