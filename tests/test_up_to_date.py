@@ -1,4 +1,4 @@
-""""Up to date" is answered before the text is split (no jieba, no engine), and only when nothing
+""" "Up to date" is answered before the text is split (no jieba, no engine), and only when nothing
 that changes the audio changed: the text, a lexicon reading, the engine's identity, an option.
 
 The slow test runs the real offline engine from the command line: its stderr must hold only the
