@@ -123,6 +123,11 @@ BASELINE = textwrap.dedent(
 )
 
 
+# The offline voice is what P1-P4 measure: `--engine auto` would add its network probe (0.4 s here,
+# where the edge service never answers) to every build.
+OFFLINE = ("--engine", "offline")
+
+
 def audiostudy(*args: str, python: str = sys.executable) -> list[str]:
     return [python, "-m", "audiostudy", *args]
 
@@ -231,7 +236,7 @@ def main() -> None:
 
         # P1 -------------------------------------------------------------------------------------
         cold = run_measured(
-            audiostudy("build", str(sample), "--out", str(out), "--cache-dir", str(cache), "-q")
+            audiostudy("build", str(sample), "--out", str(out), "--cache-dir", str(cache), "-q", *OFFLINE)
         )
         manifest = json.loads((out / sample.stem / "manifest.json").read_text(encoding="utf-8"))
         built_s = manifest["duration_ms"] / 1000
@@ -248,7 +253,7 @@ def main() -> None:
 
         # P2 -------------------------------------------------------------------------------------
         again = run_measured(
-            audiostudy("build", str(sample), "--out", str(out), "--cache-dir", str(cache), "-q")
+            audiostudy("build", str(sample), "--out", str(out), "--cache-dir", str(cache), "-q", *OFFLINE)
         )
         res["unchanged"] = again
         rows.append(
@@ -301,7 +306,7 @@ def main() -> None:
             text.replace(first.group(0), first.group(0)[:-1] + "，务求实效。", 1), encoding="utf-8"
         )
         edit = run_measured(
-            audiostudy("build", str(edited), "--out", str(out), "--cache-dir", str(cache), "-q")
+            audiostudy("build", str(edited), "--out", str(out), "--cache-dir", str(cache), "-q", *OFFLINE)
         )
         res["one_edit"] = {**edit, "synthesised": synthesised(edit["stdout"])}
         n_new, n_cached = synthesised(edit["stdout"])
@@ -319,7 +324,15 @@ def main() -> None:
         if not a.skip_big:
             warm = run_measured(
                 audiostudy(
-                    "build", str(sample), "--out", str(out), "--cache-dir", str(cache), "-q", "--force"
+                    "build",
+                    str(sample),
+                    "--out",
+                    str(out),
+                    "--cache-dir",
+                    str(cache),
+                    "-q",
+                    "--force",
+                    *OFFLINE,
                 )
             )
             big_dir = work / "big"
@@ -328,7 +341,7 @@ def main() -> None:
             copies = -(-100_000 // len(text))
             big.write_text("\n".join([text.strip()] * copies) + "\n", encoding="utf-8")
             p4 = run_measured(
-                audiostudy("build", str(big), "--out", str(out), "--cache-dir", str(cache), "-q")
+                audiostudy("build", str(big), "--out", str(out), "--cache-dir", str(cache), "-q", *OFFLINE)
             )
             res["big"] = {
                 **p4,
