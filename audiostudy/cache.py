@@ -24,6 +24,7 @@ from platformdirs import user_cache_dir
 
 from .backends.base import Clip, VoiceSettings
 from .errors import OutputError, os_reason
+from .folder import atomic_path
 
 ENV_VAR = "AUDIOSTUDY_CACHE_DIR"
 MAGIC = b"ASC1"
@@ -119,18 +120,10 @@ class ClipCache:
         target = self.encode_path(fingerprint, ext)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=f".{ext}")
-            os.close(fd)
         except OSError as e:
             raise OutputError(f"cannot write to the cache at {self.root}: {os_reason(e)}") from e
-        tmp = Path(name)
-        try:
+        with atomic_path(target, shared=True) as tmp:
             yield tmp
-            os.replace(tmp, target)
-        except OSError as e:
-            raise OutputError(f"cannot write to the cache at {self.root}: {os_reason(e)}") from e
-        finally:
-            tmp.unlink(missing_ok=True)
 
     def prune_encodes(self, max_age_s: float = ENCODES_MAX_AGE_S) -> None:
         """Forget section encodes no build has used for a while (a build touches those it uses), and

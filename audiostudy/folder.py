@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,9 +49,16 @@ def text_sha256(doc: Document) -> str:
 
 
 @contextmanager
-def atomic_path(out: Path) -> Iterator[Path]:
-    """Yield a temporary sibling path; rename it to `out` only if the block succeeds."""
-    tmp = out.with_name(f".{out.name}.part")
+def atomic_path(out: Path, shared: bool = False) -> Iterator[Path]:
+    """Yield a temporary sibling path; rename it to `out` only if the block succeeds. `shared`: other
+    processes may write `out` at the same time (a shared cache), so the temporary name is our own."""
+    try:
+        if shared:
+            fd, name = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=out.suffix)
+            os.close(fd)
+        tmp = Path(name) if shared else out.with_name(f".{out.name}.part")
+    except OSError as e:
+        raise OutputError(f"cannot write {out}: {os_reason(e)}") from e
     try:
         yield tmp
         os.replace(tmp, out)
