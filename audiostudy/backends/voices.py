@@ -83,10 +83,12 @@ def list_voices(
     voices: list[dict[str, str]] | None = None
     source = SOURCE_BUILTIN
     if online:
+        fetch = _fetch_live(timeout_s)
         try:
-            voices = asyncio.run(_fetch_live(timeout_s))
+            voices = asyncio.run(fetch)
             source = SOURCE_ONLINE
         except Exception:  # any network or parse failure: the built-in list is the documented fallback
+            fetch.close()  # never started when asyncio.run itself refused (a loop already running)
             voices = None
     if voices is None:
         voices = builtin_voices()
