@@ -20,7 +20,6 @@ user's file in the user config folder, `<document stem>.lexicon.txt` beside the 
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
+from . import words
 from .errors import InputError
 
 BUILTIN = "built-in"
@@ -143,28 +143,18 @@ class Lexicon:
             self.entries[e.word] = e
         words = sorted(self.entries, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, words))) if words else None
-        self._jieba_ready = False
 
     def __bool__(self) -> bool:
         return bool(self.entries)
 
     def keep_whole(self) -> None:
-        """Add the Chinese entries to jieba's dictionary (once): the chunker then never splits them."""
-        import jieba
-
-        if not self._jieba_ready:
-            jieba.setLogLevel(logging.WARNING)
-            for word in self.entries:
-                if _CJK.search(word):
-                    jieba.add_word(word)
-            self._jieba_ready = True
+        """The chunker never splits a Chinese entry (handed to jieba when it is loaded)."""
+        words.keep_whole(w for w in self.entries if _CJK.search(w))
 
     def _boundaries(self, text: str) -> set[int]:
-        import jieba
-
         self.keep_whole()
         cuts, pos = {0}, 0
-        for token in jieba.cut(text, HMM=True):
+        for token in words.cut(text):
             pos += len(token)
             cuts.add(pos)
         return cuts

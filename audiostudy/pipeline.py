@@ -28,7 +28,7 @@ from .model import Document, Sentence
 from .names import safe_filename
 from .options import DEFAULT_FORMATS, FORMATS, BuildOptions, StudyOptions
 from .pauses import Pauses
-from .plan import Job, Plan, plan_jobs
+from .plan import Job, Plan, PlanMemo, plan_jobs
 from .segment import split_document
 
 __all__ = [
@@ -192,7 +192,7 @@ def build(
         # local builds). A voice asked for by name never gets here: the CLI refuses it offline.
         opts = replace(opts, settings=replace(opts.settings, voice="", volume="+0%"))
     try:
-        return _build(path, doc, opts, reporter, (backend, filler))
+        return _build(path, doc, opts, reporter, (backend, filler), release=own_backend)
     finally:
         if own_backend:
             backend.close()
@@ -204,7 +204,9 @@ def _build(
     opts: BuildOptions,
     reporter: Reporter,
     engines: tuple[Backend, Backend | None],
+    release: bool = False,
 ) -> BuildResult:
+    """`release`: the engine is not used again after this build (see OfflineBackend.release)."""
     backend = engines[0]
     lexicon = load_lexicon(path, opts.lexicons)
     out_dir = output_dir(path, doc, opts.out_root)
@@ -217,14 +219,17 @@ def _build(
     if callable(start) and not _same_reading(old, doc, backend, opts):
         start()
     lexicon.keep_whole()  # before chunking: a lexicon word is never split between chunks
-    sentences = split_document(doc, backend.max_chars, backend.clause_chunks)
-    plan = plan_jobs(sentences, backend, opts.settings, lexicon)
     cache = ClipCache(opts.cache_dir)
+    memo = PlanMemo.read(cache, out_dir, PlanMemo.key_for(lexicon, backend))
+    sentences = split_document(doc, backend.max_chars, backend.clause_chunks, memo.chunks)
+    plan = plan_jobs(sentences, backend, opts.settings, lexicon, memo)
     reporter.stage(f"synthesising with {backend.name}")
     from .assemble import assemble  # stitching and encoding: not needed to answer "up to date"
 
     relexed = _relexed(plan, cache)
     plan, fallback, n_new, n_cached = _synthesise(plan, sentences, engines, cache, opts, reporter, lexicon)
+    if release and callable(getattr(backend, "release", None)):
+        backend.release()  # type: ignore[attr-defined]  # its workers exit while we encode
     reporter.stage("stitching and encoding")
     # A build with fallen-back sentences is not the build asked for: its manifest must not
     # vouch for the fingerprint, so the same command run again retries those sentences online
@@ -233,6 +238,7 @@ def _build(
     voice = opts.settings.voice or backend.default_voice
     reading = Reading(backend.name, backend.identity(opts.settings), voice, tuple(fallback))
     manifest = assemble(doc, sentences, plan, cache, out_dir, opts, reading, manifest_fp)
+    memo.write(cache, out_dir)
     return BuildResult(out_dir, manifest, n_new, n_cached, fallback_sentences=fallback, relexed=relexed)
 
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from . import __version__
 from .backends.base import Backend, VoiceSettings
-from .cache import chunk_key
+from .cache import ClipCache, chunk_key
+from .errors import OutputError
 from .lexicon import Lexicon
 from .model import Sentence
 from .normalize import to_reading
@@ -29,7 +38,11 @@ Plan = list[list[Job]]  # per sentence, its chunks (empty: nothing to say)
 
 
 def plan_jobs(
-    sentences: list[Sentence], backend: Backend, settings: VoiceSettings, lexicon: Lexicon | None = None
+    sentences: list[Sentence],
+    backend: Backend,
+    settings: VoiceSettings,
+    lexicon: Lexicon | None = None,
+    memo: PlanMemo | None = None,
 ) -> Plan:
     """Per sentence, the chunks to synthesise: the pronunciation lexicon rewrites what is spoken (never
     the sentence text shown), then reading normalisation for engines that need it."""
@@ -38,11 +51,100 @@ def plan_jobs(
     for i, s in enumerate(sentences):
         jobs = []
         for chunk in s.chunks:
-            spoken, used = lexicon.apply(chunk) if lexicon else (chunk, ())
-            spoken = to_reading(spoken) if backend.needs_normalisation else spoken
+            read = functools.partial(_reading, chunk, lexicon, backend.needs_normalisation)
+            spoken, used_words = memo.spoken(chunk, read) if memo is not None else read()
             if is_speakable(spoken):
                 key = chunk_key(identity, settings, spoken)
-                used_words = tuple(e.word for e in used)
                 jobs.append(Job(i, spoken, key, backend.name, backend.trim_silence, chunk, used_words))
         plan.append(jobs)
     return plan
+
+
+def _reading(chunk: str, lexicon: Lexicon | None, normalise: bool) -> tuple[str, tuple[str, ...]]:
+    """What the engine is sent for chunk, and the lexicon words that changed it."""
+    spoken, used = lexicon.apply(chunk) if lexicon else (chunk, ())
+    return (to_reading(spoken) if normalise else spoken), tuple(e.word for e in used)
+
+
+MEMO_FORMAT = 1
+MEMO_EXT = "plan.json"  # ClipCache.encode_path(<output folder's hash>, MEMO_EXT)
+
+
+class PlanMemo:
+    """What splitting and the lexicon worked out for each sentence and chunk in the previous build of
+    this document, so that an edit plans only the text that changed, and jieba's dictionary (0.6-1.5 s,
+    see words.py) is loaded only when new text needs word boundaries. It holds only for the same
+    `key` (this package's and jieba's versions, the engine's chunk limit and clause mode, the
+    lexicon's readings); only what this build used is written back, so it never outgrows a document."""
+
+    def __init__(self, key: str, chunks: dict[str, Any] | None = None, spoken: dict[str, Any] | None = None):
+        self.key = key
+        self._old_chunks = chunks or {}
+        self._old_spoken = spoken or {}
+        self._chunks: dict[str, tuple[str, ...]] = {}
+        self._spoken: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    @staticmethod
+    def key_for(lexicon: Lexicon, backend: Backend) -> str:
+        from importlib.metadata import PackageNotFoundError, version
+
+        def dist(name: str) -> str:
+            try:
+                return version(name)
+            except PackageNotFoundError:
+                return ""
+
+        readings = sorted((e.word, e.spoken) for e in lexicon.entries.values())
+        engine = [backend.max_chars, backend.clause_chunks, backend.needs_normalisation]
+        data = [MEMO_FORMAT, __version__, dist("jieba"), dist("cn2an"), engine, readings]
+        return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+    def chunks(self, text: str, compute: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+        """segment.split_document's chunker: the sentence's chunks from the last build, else compute()."""
+        got = self._chunks.get(text)
+        if got is None:
+            old = self._old_chunks.get(text)
+            got = tuple(old) if old is not None and _strings(old) else compute()
+            self._chunks[text] = got
+        return got
+
+    def spoken(
+        self, chunk: str, compute: Callable[[], tuple[str, tuple[str, ...]]]
+    ) -> tuple[str, tuple[str, ...]]:
+        """plan_jobs's reading of chunk: (what the engine is sent, the lexicon words that changed it)."""
+        got = self._spoken.get(chunk)
+        if got is None:
+            old = self._old_spoken.get(chunk)
+            if isinstance(old, list) and len(old) == 2 and isinstance(old[0], str) and _strings(old[1]):
+                got = (old[0], tuple(old[1]))
+            else:
+                got = compute()
+            self._spoken[chunk] = got
+        return got
+
+    @classmethod
+    def read(cls, cache: ClipCache, folder: Path, key: str) -> PlanMemo:
+        """The memo the last build into folder left in the cache, if made under the same key; else
+        an empty one."""
+        try:
+            data = json.loads(cache.encode_path(_memo_id(folder), MEMO_EXT).read_text(encoding="utf-8"))
+            if data["format"] == MEMO_FORMAT and data["key"] == key:
+                return cls(key, dict(data["chunks"]), dict(data["spoken"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return cls(key)
+
+    def write(self, cache: ClipCache, folder: Path) -> None:
+        """Kept beside the section encodes (pruned like them when unused); a cache that cannot take
+        it only costs the next edit its planning."""
+        data = {"format": MEMO_FORMAT, "key": self.key, "chunks": self._chunks, "spoken": self._spoken}
+        with contextlib.suppress(OutputError), cache.writing_encode(_memo_id(folder), MEMO_EXT) as tmp:
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def _memo_id(folder: Path) -> str:
+    return hashlib.sha256(str(folder.resolve()).encode()).hexdigest()
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)

@@ -8,10 +8,11 @@ which keeps the common case fast.
 
 from __future__ import annotations
 
-import logging
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from audiostudy import words
 from audiostudy.model import Boundary, Document, Sentence
 
 # A sentence runs up to and including its end mark(s) and any closing quotes/brackets after them.
@@ -56,20 +57,8 @@ def first_sentence(text: str) -> str:
     return head.rstrip("。．.！？；!?;：:，,… \t")
 
 
-_jieba_ready = False
-
-
 def _words(text: str) -> list[str]:
-    global _jieba_ready
-    import jieba
-
-    if not _jieba_ready:
-        # jieba prints "Building prefix dict..." to stderr through its logger; keep the CLI quiet.
-        jieba.setLogLevel(logging.WARNING)
-        logging.getLogger("jieba").setLevel(logging.WARNING)
-        jieba.initialize()
-        _jieba_ready = True
-    return _join_numbers([w for w in jieba.cut(text, HMM=True) if w])
+    return _join_numbers(words.cut(text))
 
 
 _NUMBER_MARKS = {",", ":", "：", "."}
@@ -174,9 +163,15 @@ def _merge_unspeakable(chunks: list[str], limit: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def split_document(doc: Document, max_chars: int, by_clause: bool = False) -> list[Sentence]:
+def split_document(
+    doc: Document,
+    max_chars: int,
+    by_clause: bool = False,
+    chunker: Callable[[str, Callable[[], tuple[str, ...]]], tuple[str, ...]] | None = None,
+) -> list[Sentence]:
     """All sentences of doc in reading order, with ids, boundaries, point numbers and chunks (one per
-    clause with by_clause, see chunk_sentence)."""
+    clause with by_clause, see chunk_sentence). `chunker(text, compute)`: a memo of earlier answers
+    (plan.PlanMemo.chunks) that calls compute() only for a sentence it has not seen."""
     if max_chars < 1:
         raise ValueError("max_chars must be at least 1")
     out: list[Sentence] = []
@@ -191,7 +186,8 @@ def split_document(doc: Document, max_chars: int, by_clause: bool = False) -> li
                 point = None
             first_in_para = True
             for text in split_sentences(para.text):
-                chunks = chunk_sentence(text, max_chars, by_clause)
+                compute = functools.partial(chunk_sentence, text, max_chars, by_clause)
+                chunks = chunker(text, compute) if chunker else compute()
                 if not chunks:
                     continue
                 if first_in_section:

@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "structure",
             "document",
             "segment",
+            "words",
             "normalize",
             "lexicon",
             "polyphones",

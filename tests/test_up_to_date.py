@@ -3,7 +3,8 @@ that changes the audio changed: the text, a lexicon reading, the engine's identi
 
 The slow test runs the real offline engine from the command line: its stderr must hold only the
 progress stream (no "Traceback", no "Exception ignored" from the worker pool at exit), and the
-rebuild must not import jieba, cn2an, the audio stack or the engine."""
+rebuild must not import jieba, cn2an, the audio stack or the engine; an edit that adds a short
+sentence must not import jieba."""
 
 from __future__ import annotations
 
@@ -78,6 +79,13 @@ def test_real_build_stderr_is_clean_and_its_rebuild_loads_no_engine(tmp_path):
     assert again.returncode == 0 and "up to date" in again.stdout, again.stdout + again.stderr[-2000:]
     imported = {line.rsplit("|", 1)[-1].strip() for line in again.stderr.splitlines() if "|" in line}
     assert not {m for m in imported if m.split(".")[0] in HEAVY}
+    # An edit is planned from the last build's memo: only the new sentence is split and read, and
+    # it needs no word boundaries, so jieba's dictionary is not loaded at all.
+    doc.write_text(SHORT + "二是学以致用。\n", encoding="utf-8")
+    edit = subprocess.run(rebuild, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert edit.returncode == 0 and "1 synthesised" in edit.stdout, edit.stdout + edit.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in edit.stderr.splitlines() if "|" in line}
+    assert "jieba" not in imported
 
 
 class Starting(FakeBackend):

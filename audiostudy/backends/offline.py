@@ -18,11 +18,12 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from ..errors import EngineError, SynthesisError
 from .base import SAMPLE_RATE, Clip, VoiceSettings
@@ -53,7 +54,6 @@ def _silence_native_output() -> None:
 def _exit_with_parent(parent_pid: int, interval: float = 0.5) -> None:
     """Leave when the build process is gone. A spawn worker blocks on its task queue forever if the
     parent is killed (kill -9, a crashed terminal): nothing closes the pipe it waits on."""
-    import threading
     import time
 
     def watch() -> None:
@@ -197,6 +197,7 @@ class OfflineBackend:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._pool_size = 0
+        self._exiting: threading.Thread | None = None  # the manager thread of a released pool
 
     def identity(self, settings: VoiceSettings) -> str:
         from .voice_assets import MODELS_ID
@@ -272,6 +273,15 @@ class OfflineBackend:
             self.close(abandon=True)
             raise
 
+    def release(self) -> None:
+        """Let the workers exit now, without waiting for them: the build has every clip and goes on
+        encoding meanwhile. close() still waits for the pool's manager thread."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            # typeshed has the manager thread's type wrong (_ThreadWakeup)
+            self._exiting = cast(threading.Thread | None, pool._executor_manager_thread)
+            pool.shutdown(wait=False)
+
     def close(self, abandon: bool = False) -> None:
         """Stop the workers and wait for the pool's manager thread. Waiting matters: a manager
         thread still closing its wake-up pipe when the interpreter exits races concurrent.futures'
@@ -279,6 +289,9 @@ class OfflineBackend:
         CPython before 3.12). With abandon (Ctrl-C, an error), chunks in flight are not waited for:
         the workers are terminated (every finished clip is already in the cache)."""
         pool, self._pool = self._pool, None
+        exiting, self._exiting = self._exiting, None
+        if exiting is not None:
+            exiting.join()
         if pool is None:
             return
         if abandon:
