@@ -132,3 +132,25 @@ def test_over_long_chunk_is_split_and_said() -> None:
     long = "这是一个很长的句子，" * 16  # 160 characters: past the model's position table
     pcm = offline._synth_robust(long, "+0%", "+0Hz")
     assert len(pcm) // 2 / 24_000 > 15  # ~1 s per 5-6 characters, no part dropped
+
+
+@pytest.mark.slow
+def test_long_mel_vocoded_in_windows_is_exactly_the_whole() -> None:
+    """Voice.audio bounds the vocoder's memory by windows with context; the samples must be exactly
+    those of one call on the whole mel (the context covers the vocoder's receptive field)."""
+    import numpy as np
+
+    from audiostudy.backends import offline
+    from audiostudy.backends.fastspeech import VOCODER_CONTEXT, VOCODER_WINDOW, Prosody
+
+    offline.load_voice()
+    voice, front = offline._voice, offline._frontend
+    assert voice is not None and front is not None
+    mel = voice.mel(
+        front.ids("深入学习贯彻新时代中国特色社会主义思想，全面从严治党永远在路上，要坚定不移推进"),
+        Prosody(seed=None),
+    )
+    assert mel.shape[1] > 2 * VOCODER_WINDOW + 2 * VOCODER_CONTEXT  # three windows at least
+    whole = voice._vocode(mel)
+    assert np.array_equal(voice.audio(mel), whole)
+    assert len(whole) == mel.shape[1] * 300

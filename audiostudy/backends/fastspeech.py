@@ -25,6 +25,8 @@ import numpy as np
 
 _FLEX_RANDOM = b"FlexRandomUniform"
 _MASK_WIDTH = 256  # f0/energy embedding width: masks are [1, phones, 256]
+VOCODER_WINDOW = 256  # mel frames per vocoder call at most (Voice.audio)
+VOCODER_CONTEXT = 20  # frames of context on each side of a window: the receptive field is ±16.1
 
 
 def _patch_tables() -> tuple[Any, Any]:
@@ -141,6 +143,25 @@ class Voice:
         return np.asarray(it.get_tensor(it.get_output_details()[1]["index"]))
 
     def audio(self, mel: np.ndarray) -> np.ndarray:
+        """The vocoder's waveform for mel, at most VOCODER_WINDOW frames (plus context) per call.
+
+        The vocoder's memory grows by ~0.6 MB per frame it is given (a 30-character clause is ~450
+        frames), so a long mel is vocoded in windows, each with VOCODER_CONTEXT frames of context on
+        both sides that are then dropped. MB-MelGAN hears ±16.1 frames around each output sample, so
+        the samples kept are exactly those of vocoding the whole mel at once (tests compare them)."""
+        n = mel.shape[1]
+        if n <= VOCODER_WINDOW + 2 * VOCODER_CONTEXT:
+            return self._vocode(mel)
+        pieces = []
+        for a in range(0, n, VOCODER_WINDOW):
+            b = min(n, a + VOCODER_WINDOW)
+            lo, hi = max(0, a - VOCODER_CONTEXT), min(n, b + VOCODER_CONTEXT)
+            y = self._vocode(mel[:, lo:hi])
+            hop = len(y) // (hi - lo)
+            pieces.append(y[(a - lo) * hop : (b - lo) * hop])
+        return np.concatenate(pieces)
+
+    def _vocode(self, mel: np.ndarray) -> np.ndarray:
         it = self.vocoder
         inp = it.get_input_details()[0]["index"]
         it.resize_tensor_input(inp, list(mel.shape))
