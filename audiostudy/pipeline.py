@@ -7,13 +7,11 @@ section to a WAV on disk, keeping memory flat in document length.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import __version__
+from . import words
 from .backends import Backend, VoiceSettings
 from .backends.registry import AUTO, LOCAL, ONLINE, choose_auto, get_backend
 from .cache import ClipCache
@@ -28,7 +26,7 @@ from .model import Document, Sentence
 from .names import safe_filename
 from .options import DEFAULT_FORMATS, FORMATS, BuildOptions, StudyOptions
 from .pauses import Pauses
-from .plan import Job, Plan, PlanMemo, plan_jobs
+from .plan import Job, Plan, PlanMemo, fingerprint, plan_jobs
 from .segment import split_document
 
 __all__ = [
@@ -139,38 +137,6 @@ def synthesise_missing(
     return len(todo), len(unique) - len(todo)
 
 
-# Libraries whose data decide how text becomes chunks (jieba's words, cn2an's numbers, pypinyin's readings).
-_TEXT_LIBRARIES = ("jieba", "cn2an", "pypinyin")
-
-
-def fingerprint(doc_text: str, lexicon: Lexicon, backend: Backend, opts: BuildOptions) -> str:
-    """Everything that changes any output; equal fingerprints mean the outputs are current.
-
-    Made only of what the plan is a function of (the text, the lexicon's readings, the engine's
-    identity and chunking, the options, the versions of this package and of the text libraries), so
-    "up to date" is answered before the text is split: no jieba dictionary, no engine start-up."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    def dist(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return ""
-
-    h = hashlib.sha256()
-    h.update(__version__.encode())
-    h.update(doc_text.encode("utf-8"))
-    readings = sorted((e.word, e.spoken) for e in lexicon.entries.values())
-    engine = [backend.name, backend.identity(opts.settings), backend.max_chars, backend.clause_chunks]
-    engine += [backend.needs_normalisation, backend.trim_silence, *map(dist, _TEXT_LIBRARIES)]
-    h.update(json.dumps([readings, engine], ensure_ascii=False).encode())
-    o = asdict(
-        replace(opts, out_root=Path("."), cache_dir=None, force=False, workers=None, backend_options={})
-    )
-    h.update(json.dumps(o, sort_keys=True, default=str).encode())
-    return h.hexdigest()
-
-
 def build(
     path: str | Path,
     opts: BuildOptions | None = None,
@@ -223,6 +189,8 @@ def _build(
     memo = PlanMemo.read(cache, out_dir, PlanMemo.key_for(lexicon, backend))
     sentences = split_document(doc, backend.max_chars, backend.clause_chunks, memo.chunks)
     plan = plan_jobs(sentences, backend, opts.settings, lexicon, memo)
+    if release:
+        words.release()  # planned: the ~60 MB dictionary is not needed while the voice speaks
     reporter.stage(f"synthesising with {backend.name}")
     from .assemble import assemble  # stitching and encoding: not needed to answer "up to date"
 

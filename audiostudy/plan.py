@@ -7,7 +7,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from .errors import OutputError
 from .lexicon import Lexicon
 from .model import Sentence
 from .normalize import to_reading
+from .options import BuildOptions
 from .segment import is_speakable
 
 
@@ -66,6 +67,40 @@ def _reading(chunk: str, lexicon: Lexicon | None, normalise: bool) -> tuple[str,
     return (to_reading(spoken) if normalise else spoken), tuple(e.word for e in used)
 
 
+# Libraries whose data decide how text becomes chunks (jieba's words, cn2an's numbers, pypinyin's readings).
+_TEXT_LIBRARIES = ("jieba", "cn2an", "pypinyin")
+
+
+def fingerprint(doc_text: str, lexicon: Lexicon, backend: Backend, opts: BuildOptions) -> str:
+    """Everything that changes any output; equal fingerprints mean the outputs are current.
+
+    Made only of what the plan is a function of (the text, the lexicon's readings, the engine's
+    identity and chunking, the options, the versions of this package and of the text libraries), so
+    "up to date" is answered before the text is split: no jieba dictionary, no engine start-up."""
+    h = hashlib.sha256()
+    h.update(__version__.encode())
+    h.update(doc_text.encode("utf-8"))
+    readings = sorted((e.word, e.spoken) for e in lexicon.entries.values())
+    engine = [backend.name, backend.identity(opts.settings), backend.max_chars, backend.clause_chunks]
+    engine += [backend.needs_normalisation, backend.trim_silence, *map(dist, _TEXT_LIBRARIES)]
+    h.update(json.dumps([readings, engine], ensure_ascii=False).encode())
+    o = asdict(
+        replace(opts, out_root=Path("."), cache_dir=None, force=False, workers=None, backend_options={})
+    )
+    h.update(json.dumps(o, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def dist(name: str) -> str:
+    """An installed distribution's version ("" when absent), without importing it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return ""
+
+
 MEMO_FORMAT = 1
 MEMO_EXT = "plan.json"  # ClipCache.encode_path(<output folder's hash>, MEMO_EXT)
 
@@ -86,14 +121,6 @@ class PlanMemo:
 
     @staticmethod
     def key_for(lexicon: Lexicon, backend: Backend) -> str:
-        from importlib.metadata import PackageNotFoundError, version
-
-        def dist(name: str) -> str:
-            try:
-                return version(name)
-            except PackageNotFoundError:
-                return ""
-
         readings = sorted((e.word, e.spoken) for e in lexicon.entries.values())
         engine = [backend.max_chars, backend.clause_chunks, backend.needs_normalisation]
         data = [MEMO_FORMAT, __version__, dist("jieba"), dist("cn2an"), engine, readings]

@@ -91,3 +91,14 @@ def test_a_memo_from_other_settings_or_damaged_is_not_used(tmp_path):
     for damaged in ("{", "[]", json.dumps({"format": 1, "key": key, "chunks": {"甲。": [1]}, "spoken": {}})):
         cache.encode_path(_memo_id(tmp_path), MEMO_EXT).write_text(damaged, encoding="utf-8")
         assert PlanMemo.read(cache, tmp_path, key).chunks("甲。", lambda: ("甲。",)) == ("甲。",)
+
+
+def test_jieba_released_after_planning_comes_back_with_the_kept_words():
+    from audiostudy import words
+
+    words.keep_whole(["甲乙丙丁戊"])
+    before = words.cut("甲乙丙丁戊己庚辛很好")
+    assert "甲乙丙丁戊" in before and words.is_loaded()
+    words.release()
+    assert not words.is_loaded()
+    assert words.cut("甲乙丙丁戊己庚辛很好") == before
