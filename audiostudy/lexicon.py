@@ -143,13 +143,16 @@ class Lexicon:
             self.entries[e.word] = e
         words = sorted(self.entries, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, words))) if words else None
+        self._kept_whole = False
 
     def __bool__(self) -> bool:
         return bool(self.entries)
 
     def keep_whole(self) -> None:
-        """The chunker never splits a Chinese entry (handed to jieba when it is loaded)."""
-        words.keep_whole(w for w in self.entries if _CJK.search(w))
+        """The chunker never splits a Chinese entry (handed to jieba when it is loaded; once)."""
+        if not self._kept_whole:
+            words.keep_whole(w for w in self.entries if _CJK.search(w))
+            self._kept_whole = True
 
     def _boundaries(self, text: str) -> set[int]:
         self.keep_whole()

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import __version__
 from .backends.base import Backend, VoiceSettings
@@ -102,6 +102,7 @@ def dist(name: str) -> str:
 
 
 MEMO_FORMAT = 1
+T = TypeVar("T")
 MEMO_EXT = "plan.json"  # ClipCache.encode_path(<output folder's hash>, MEMO_EXT)
 
 
@@ -128,25 +129,39 @@ class PlanMemo:
 
     def chunks(self, text: str, compute: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
         """segment.split_document's chunker: the sentence's chunks from the last build, else compute()."""
-        got = self._chunks.get(text)
-        if got is None:
-            old = self._old_chunks.get(text)
-            got = tuple(old) if old is not None and _strings(old) else compute()
-            self._chunks[text] = got
-        return got
+
+        def decode(old: Any) -> tuple[str, ...] | None:
+            return tuple(old) if _strings(old) else None
+
+        return self._recall(self._chunks, self._old_chunks, text, decode, compute)
 
     def spoken(
         self, chunk: str, compute: Callable[[], tuple[str, tuple[str, ...]]]
     ) -> tuple[str, tuple[str, ...]]:
         """plan_jobs's reading of chunk: (what the engine is sent, the lexicon words that changed it)."""
-        got = self._spoken.get(chunk)
+
+        def decode(old: Any) -> tuple[str, tuple[str, ...]] | None:
+            ok = isinstance(old, list) and len(old) == 2 and isinstance(old[0], str) and _strings(old[1])
+            return (old[0], tuple(old[1])) if ok else None
+
+        return self._recall(self._spoken, self._old_spoken, chunk, decode, compute)
+
+    @staticmethod
+    def _recall(
+        used: dict[str, T],
+        old: dict[str, Any],
+        key: str,
+        decode: Callable[[Any], T | None],
+        compute: Callable[[], T],
+    ) -> T:
+        """This build's answer for key: already used, else the last build's (if it reads back whole),
+        else computed; noted as used either way."""
+        got = used.get(key)
         if got is None:
-            old = self._old_spoken.get(chunk)
-            if isinstance(old, list) and len(old) == 2 and isinstance(old[0], str) and _strings(old[1]):
-                got = (old[0], tuple(old[1]))
-            else:
+            got = decode(old.get(key))
+            if got is None:
                 got = compute()
-            self._spoken[chunk] = got
+            used[key] = got
         return got
 
     @classmethod

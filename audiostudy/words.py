@@ -14,14 +14,14 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-_kept: list[str] = []
+_kept: dict[str, None] = {}  # an ordered set: added to jieba in the order given
 _jieba: Any = None
 
 
 def keep_whole(words: Iterable[str]) -> None:
     """Never cut these words (added to jieba's dictionary now if it is loaded, else when it is)."""
-    new = [w for w in words if w not in _kept]
-    _kept.extend(new)
+    new = [w for w in dict.fromkeys(words) if w not in _kept]
+    _kept.update(dict.fromkeys(new))
     if _jieba is not None:
         for w in new:
             _jieba.add_word(w)
