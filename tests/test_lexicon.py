@@ -31,6 +31,7 @@ POLY_DOC = """长江调研汇报
 二、关于干部成长。
 年轻干部在基层长大，这一点很重要。
 每个人都要找准自己的角色。
+要在抓常、抓长上下功夫，以上率下、长发力，种好责任田，把学习作为应尽之责，学得更好。
 """
 EXPECTED = {
     "长江": "chang2 jiang1",
@@ -47,6 +48,11 @@ EXPECTED = {
     "成长": "cheng2 zhang3",
     "长大": "zhang3 da4",
     "角色": "jue2 se4",
+    "抓长": "zhua1 chang2",  # pypinyin: 长上 zhang3 shang4
+    "以上率下": "yi3 shang4 shuai4 xia4",  # pypinyin: lv4
+    "长发力": "chang2 fa1 li4",  # pypinyin: 长发 chang2 fa4 (long hair)
+    "种好": "zhong4 hao3",  # pypinyin: zhong3
+    "应尽": "ying1 jin4",  # pypinyin: jin3
 }
 # 重要 is not in the starter list (every front end reads it right): the document's own lexicon adds it.
 DOC_LEXICON = "# readings for this briefing\n重要 zhong4 yao4\n"
@@ -196,7 +202,7 @@ def test_a_lexicon_edit_resynthesises_exactly_the_affected_sentences(tmp_path: P
     src, _ = _lexicon(tmp_path)
     opts = BuildOptions(out_root=tmp_path / "audio", cache_dir=tmp_path / "cache", formats=("mp3",))
     first = build(src, opts, backend=FakeBackend())
-    assert first.synthesised > 0 and len(first.relexed) == 6  # all but 同志们：
+    assert first.synthesised > 0 and len(first.relexed) == 7  # all but 同志们：
 
     (tmp_path / "briefing.lexicon.txt").write_text(DOC_LEXICON + "角色 jiao3 se4\n", encoding="utf-8")
     engine = FakeBackend()
