@@ -154,3 +154,24 @@ def test_long_mel_vocoded_in_windows_is_exactly_the_whole() -> None:
     whole = voice._vocode(mel)
     assert np.array_equal(voice.audio(mel), whole)
     assert len(whole) == mel.shape[1] * 300
+
+
+@pytest.mark.slow
+def test_dropout_takes_share_their_frames_so_the_ensemble_is_their_mean() -> None:
+    """The voice averages several dropout draws frame by frame (offline.DROPOUT): that holds only if
+    the dropout never changes the durations. Draws must differ (else the ensemble is one draw)."""
+    import numpy as np
+
+    from audiostudy.backends import offline
+    from audiostudy.backends.fastspeech import Prosody
+
+    offline.load_voice()
+    voice, front = offline._voice, offline._frontend
+    assert voice is not None and front is not None
+    for text in ("同志们：", "要坚持把纪律和规矩挺在前面，", "全年增长百分之十二点五，"):
+        ids = front.ids(text)
+        draws = [voice.mel(ids, Prosody(seed=s)) for s in (7, 8, 9)]
+        assert len({d.shape for d in draws}) == 1
+        assert not np.allclose(draws[0], draws[1])
+        mean = voice.mel(ids, Prosody(seed=7, takes=3))
+        assert np.allclose(mean, np.mean(draws, axis=0), atol=1e-5)

@@ -101,6 +101,7 @@ class Prosody:
     speed: float = 1.0  # phone-duration ratio: < 1 speaks faster
     f0: float = 1.0
     seed: int | None = 0  # None: dropout switched off; else Bernoulli(0.5) masks drawn from this seed
+    takes: int = 1  # with a seed: the mean of this many mels, drawn from seed, seed + 1, …
 
 
 class Voice:
@@ -122,16 +123,25 @@ class Voice:
         return [(rng.random(shape, dtype=np.float32) >= 0.5).astype(np.float32) for _ in range(self.n_masks)]
 
     def mel(self, ids: list[int], prosody: Prosody) -> np.ndarray:
+        """The mel spectrogram [1, frames, 80]. The dropout acts on the f0 and energy embeddings after
+        the durations are fixed, so every take of a text has the same frames and takes average
+        frame by frame (the ensemble of the model's own dropout, instead of one draw of it)."""
+        if prosody.seed is None or prosody.takes <= 1:
+            return self._mel(ids, prosody.speed, prosody.f0, prosody.seed)
+        takes = [self._mel(ids, prosody.speed, prosody.f0, prosody.seed + k) for k in range(prosody.takes)]
+        return np.mean(takes, axis=0, dtype=np.float32)
+
+    def _mel(self, ids: list[int], speed: float, f0: float, seed: int | None) -> np.ndarray:
         it = self.acoustic
         inp = it.get_input_details()
         n = len(ids)
         values = [
             np.array([ids], np.int32),
             np.array([0], np.int32),  # speaker id
-            np.array([prosody.speed], np.float32),
-            np.array([prosody.f0], np.float32),
+            np.array([speed], np.float32),
+            np.array([f0], np.float32),
             np.array([1.0], np.float32),  # energy ratio
-            *self.masks(n, prosody.seed),
+            *self.masks(n, seed),
         ]
         it.resize_tensor_input(inp[0]["index"], [1, n])
         for detail in inp[5:]:

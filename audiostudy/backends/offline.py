@@ -8,6 +8,7 @@ there instead of the user's terminal.
 
 Every chunk's audio is a pure function of (text, rate, pitch): the model's dropout draws are seeded
 from a hash of exactly those, so a chunk sounds the same on every build, in any worker, in any order.
+The voice is the mean of TAKES such draws (the model's dropout as an ensemble, see DROPOUT).
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from ..errors import EngineError, SynthesisError
 from .base import SAMPLE_RATE, Clip, VoiceSettings
 from .options import rate_factor
 
-# "off": proper inference (masks of 0.5). "seeded": dropout left on as the model was exported, drawn
-# per chunk. Off measured clearer (scripts/bench_listen.py, docs/benchmarks.md P15): a chunk that drew
-# a bad mask, e.g. 同志们：, was misheard in every build.
-DROPOUT = "off"
+# How the model's dropout is used. "off": proper inference (masks of 0.5). "seeded": left on as the
+# model was exported, one draw per chunk seeded from it. "ensemble": the mean of TAKES seeded draws'
+# mels. One draw is a lottery (a chunk that drew a bad mask, e.g. 同志们：, was misheard in every
+# build); off is one fixed ticket; the ensemble was heard clearest (docs/benchmarks.md, P15).
+DROPOUT = "ensemble"
+TAKES = 2
 
 # Tasks queued or running per worker: enough that a worker never waits for the parent, few enough
 # that finished audio never piles up in memory.
@@ -101,6 +104,10 @@ def _f0_ratio(pitch: str) -> float:
     return max(0.5, min(2.0, (220.0 + hz) / 220.0))
 
 
+def _dropout_id() -> str:
+    return f"{DROPOUT}{TAKES}" if DROPOUT == "ensemble" else DROPOUT
+
+
 def chunk_seed(text: str, rate: str, pitch: str) -> int:
     """The dropout seed of one chunk: a hash of what the cache key covers for the offline voice."""
     payload = json.dumps([text, rate, pitch], ensure_ascii=False).encode("utf-8")
@@ -113,8 +120,9 @@ def _synth_one(text: str, rate: str, pitch: str) -> bytes:
     ids = _frontend.ids(text)
     if len(ids) <= 3:  # sil + eos only: nothing the model can say
         raise ValueError("nothing speakable")
-    seed = chunk_seed(text, rate, pitch) if DROPOUT == "seeded" else None
-    return bytes(_voice.pcm(ids, Prosody(_speed_ratio(rate), _f0_ratio(pitch), seed)))
+    seed = None if DROPOUT == "off" else chunk_seed(text, rate, pitch)
+    takes = TAKES if DROPOUT == "ensemble" else 1
+    return bytes(_voice.pcm(ids, Prosody(_speed_ratio(rate), _f0_ratio(pitch), seed, takes)))
 
 
 def _synth_robust(text: str, rate: str, pitch: str) -> bytes:
@@ -203,7 +211,7 @@ class OfflineBackend:
         from .voice_assets import MODELS_ID
 
         # The front end's readings follow pypinyin's dictionary, so its version is part of the voice.
-        return f"offline:litert:{MODELS_ID}:baker-pypinyin-{_version('pypinyin')}:dropout-{DROPOUT}"
+        return f"offline:litert:{MODELS_ID}:baker-pypinyin-{_version('pypinyin')}:dropout-{_dropout_id()}"
 
     def start(self) -> None:
         """Launch one worker per core now, so that they load the voice while the build process
