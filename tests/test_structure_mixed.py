@@ -182,3 +182,20 @@ def test_date_under_the_title_is_the_date(line: str, meta: tuple[str, str]) -> N
 def test_date_line_without_a_title_is_not_the_title() -> None:
     doc = parse("2024年3月15日\n各位代表：\n一、回顾\n内容。\n", title="报告")
     assert (doc.title, doc.meta) == ("报告", (("日期", "2024年3月15日"),))
+
+
+def test_built_report_has_every_point_and_its_date_in_the_manifest_and_feed(tmp_path: Path) -> None:
+    from fakes import FakeBackend
+
+    from audiostudy.feed import published_at
+    from audiostudy.manifest import read
+    from audiostudy.pipeline import BuildOptions, build
+
+    opts = BuildOptions(out_root=tmp_path / "audio", cache_dir=tmp_path / "cache", formats=("mp3",))
+    build(_txt(tmp_path), opts, backend=FakeBackend())
+    out = tmp_path / "audio" / "报告"
+    m = read(out)
+    assert m is not None
+    assert [(s.title, [p.title for p in s.points]) for s in m.sections] == WANT
+    assert m.meta["日期"] == "2024年3月15日"
+    assert published_at(out, m).date().isoformat() == "2024-03-15"
