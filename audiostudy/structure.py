@@ -118,6 +118,12 @@ def classify(raw: RawLine, markdown: bool) -> Line:
     return Line(text, None, 0)
 
 
+def heading_number(title: str) -> int:
+    """The number a section heading writes for itself (三、… / 第三部分… / （三）… -> 3); 0 if none."""
+    line = classify(RawLine(title), markdown=False)
+    return line.number if line.kind is not None and line.kind not in _POINT_ONLY else 0
+
+
 def _rank(kind: str) -> int:
     if kind.startswith(("md", "h")) and kind[-1].isdigit():
         return 3 + int(kind[-1])
