@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -302,3 +303,13 @@ def test_a_section_title_beats_points_in_other_sections():
     two = parse(DOC.replace("提高认识", "改进作风").replace("狠抓落实", "狠抓作风落实"))
     with pytest.raises(UsageError, match="'作风' matches 4 titles: 2 一、改进作风; 2.2 "):
         resolve(two, "作风")  # two sections: still ambiguous
+
+
+def test_readme_play_examples_work_on_the_sample(sample_speech_path):
+    """Every `audiostudy play speech.txt WHICH` in the README names something in the sample speech."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    whiches = re.findall(r"^audiostudy play speech\.txt (\S+)", readme, flags=re.M)
+    assert len(whiches) >= 5
+    doc = parse(sample_speech_path.read_text(encoding="utf-8"))
+    for which in whiches:
+        resolve(doc, which)  # raises UsageError for one that fails
