@@ -229,7 +229,12 @@ def voices(
 def play(
     document: Doc,
     which: Annotated[
-        str, typer.Argument(help="Section number (2), Chinese ordinal (二), point (2.3) or a title word.")
+        str,
+        typer.Argument(
+            help="2: section 2 as `outline` numbers them (开场 is 1); 2.3: its point 3. "
+            "二 (also 二、, 第二, 第二部分): the section headed 二、; 二.3: its point 3. "
+            "Else a word: an exact title, the one section title holding it, else the one point title."
+        ),
     ],
     out_root: OutRoot = Path("audio"),
     export: Annotated[
@@ -237,7 +242,10 @@ def play(
         typer.Option(help="Write the section/point audio to this .mp3 file instead of playing it."),
     ] = None,
     print_path: Annotated[
-        bool, typer.Option("--print-path", help="Print the audio file path, don't play.")
+        bool,
+        typer.Option(
+            "--print-path", help="Print only the audio file path on stdout (messages: stderr); don't play."
+        ),
     ] = False,
     cache_dir: CacheDir = None,
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import wave
 from dataclasses import dataclass
@@ -21,9 +22,9 @@ from .document import load
 from .errors import UsageError
 from .folder import is_current, output_dir, read_manifest, text_sha256
 from .manifest import Manifest, SectionEntry, read
-from .model import Document
+from .model import Document, Section, SectionKind
 from .options import BuildOptions
-from .structure import cn_number
+from .structure import cn_number, heading_number
 from .webpage import fmt_ms
 
 # Players tried in this order: command line before the file, and whether it needs WAV input.
@@ -48,17 +49,21 @@ class Target:
         return f"{self.section}.{self.point}" if self.point else str(self.section)
 
 
+_ORDINAL = "一二三四五六七八九十两"
+# 2, 二, 二、, 第二, 第二部分, 第二章, each optionally with a point: 2.3, 二.三, 第二部分.3
+_WHICH = re.compile(rf"(\d+|第?[{_ORDINAL}]+(?:部分|章|节)?)(?:[.．](\d+|[{_ORDINAL}]+))?")
+
+
 def resolve(doc: Document, which: str) -> Target:
-    """A section or point of `doc` from a number (2), a Chinese ordinal (二), a point (2.3) or a
-    word found in exactly one section or point title."""
+    """A section or point of `doc`. Digits count sections as `outline` numbers them (开场 is 1 when
+    the document opens with one): 2, 2.3. A Chinese ordinal (三, 三、, 第三, 第三部分) is the section whose
+    own heading is numbered so (三、…), or the third numbered section when no heading carries a
+    number; 三.2 is its second point. Anything else is a word from a title: an exact title, else the
+    one section whose title holds it (even if points elsewhere do too), else the one point."""
     w = which.strip().rstrip("、.．。")
-    n_sec = len(doc.sections)
-    m = re.fullmatch(r"(\d+|[一二三四五六七八九十两]+)(?:[.．](\d+|[一二三四五六七八九十两]+))?", w)
+    m = _WHICH.fullmatch(w)
     if m:
-        sec_no = cn_number(m.group(1))
-        section = next((s for s in doc.sections if s.number == sec_no), None)
-        if section is None:
-            raise UsageError(f"no section {m.group(1)}: the document has {n_sec} sections (see `outline`)")
+        section = _numbered_section(doc, m.group(1))
         if m.group(2) is None:
             return Target(section.number, None, section.title)
         pt_no = cn_number(m.group(2))
@@ -69,26 +74,58 @@ def resolve(doc: Document, which: str) -> Target:
         return Target(section.number, point.number, point.title)
     if not w:
         raise UsageError("say which section: a number (2), 二, a point (2.3) or a word from a title")
-    matches = []
-    for s in doc.sections:
-        if w in s.title:
-            matches.append(Target(s.number, None, s.title))
-        matches += [Target(s.number, p.number, p.title) for p in s.points if w in p.title]
+    return _by_word(doc, w)
+
+
+def _numbered_section(doc: Document, token: str) -> Section:
+    if token.isdigit():
+        found = next((s for s in doc.sections if s.number == int(token)), None)
+        if found is None:
+            n_sec = len(doc.sections)
+            raise UsageError(f"no section {token}: the document has {n_sec} sections (see `outline`)")
+        return found
+    n = cn_number(token.removeprefix("第").removesuffix("部分").rstrip("章节"))
+    body = [s for s in doc.sections if s.kind in (SectionKind.BODY, SectionKind.WHOLE)]
+    own = [(heading_number(s.title), s) for s in body]
+    if any(k for k, _ in own):
+        found = next((s for k, s in own if k == n), None)
+        if found is None:
+            headed = [_numbering(s.title) for k, s in own if k]
+            span = f"{headed[0]} to {headed[-1]}" if len(headed) > 1 else headed[0]
+            raise UsageError(f"no section {token}: the numbered headings run {span} (see `outline`)")
+        return found
+    if not 0 < n <= len(body):
+        count = f"{len(body)} numbered sections"
+        raise UsageError(f"no section {token}: the document has {count} (see `outline`)")
+    return body[n - 1]
+
+
+def _numbering(title: str) -> str:
+    """The heading's own number as written: 三、 / 第三部分 / （三）."""
+    m = re.match(r"^\S{0,6}?(?:[、．）)]|部分|章|节)", title)
+    return m.group(0) if m else title[:8]
+
+
+def _by_word(doc: Document, w: str) -> Target:
+    """The section or point whose title holds the word w (see resolve)."""
+    sections = [Target(s.number, None, s.title) for s in doc.sections if w in s.title]
+    points = [Target(s.number, p.number, p.title) for s in doc.sections for p in s.points if w in p.title]
+    matches = sections + points
     exact = [t for t in matches if t.title == w]
     if len(exact) == 1:
         return exact[0]
-    if (
-        len(matches) > 1
-        and matches[0].point is None
-        and all(t.section == matches[0].section for t in matches)
-    ):
-        return matches[0]  # a section and some of its own points: the section holds them all
+    if len(sections) == 1:
+        return sections[0]  # the part about w holds more of it than a point elsewhere
     if not matches:
         raise UsageError(f"no section or point title contains {w!r} (see `audiostudy outline`)")
     if len(matches) > 1:
-        listed = "; ".join(f"{t.label} {t.title}" for t in matches)
+        listed = "; ".join(f"{t.label} {t.title}" for t in sorted(matches, key=_order))
         raise UsageError(f"{w!r} matches {len(matches)} titles: {listed}; use a number")
     return matches[0]
+
+
+def _order(t: Target) -> tuple[int, int]:
+    return t.section, t.point or 0
 
 
 def options_like(manifest: dict[str, Any] | None, out_root: Path, cache_dir: Path | None) -> BuildOptions:
@@ -130,15 +167,15 @@ def play_section(
     out_dir = output_dir(document, doc, out_root)
     data = read_manifest(out_dir)
     manifest = read(out_dir)
-    lines: list[str] = []
     if manifest is None or not is_current(out_dir, data, source_sha256=text_sha256(doc)):
         from .pipeline import build
 
         why = "changed since it was built" if data else "not built yet"
-        print(f"{document}: {why}; building it first", flush=True)
+        # Status goes to stderr: stdout carries only what was asked for (`$(… --print-path)`).
+        print(f"{document}: {why}; building it first", file=sys.stderr, flush=True)
         r = build(document, options_like(data, out_root, cache_dir), backend=backend)
         manifest = r.record
-        lines.append(f"built {out_dir}: {r.synthesised} synthesised, {r.cached} from cache")
+        print(f"built {out_dir}: {r.synthesised} synthesised, {r.cached} from cache", file=sys.stderr)
     rec = _section_record(manifest, doc, target)
     section_file = out_dir / rec.file
     start, end = 0, rec.duration_ms
@@ -151,17 +188,15 @@ def play_section(
     what = f"{target.label} {target.title} ({fmt_ms(end - start)})"
     if export is not None:
         _extract(section_file, export, target, start, end)
-        lines.append(f"wrote {what} to {export}")
-        return lines
+        return [f"wrote {what} to {export}"]
     if not print_path and find_player() is None:
         opened = open_player_page(out_dir, rec, target, what)
         if opened:
-            return lines + opened
+            return opened
     path = section_file if target.point is None else _temp_cut(section_file, out_dir.name, target, start, end)
     if print_path:
-        lines.append(str(path))
-        return lines
-    return lines + play_file(path, what)
+        return [str(path)]
+    return play_file(path, what)
 
 
 def page_address(out_dir: Path, rec: SectionEntry, target: Target) -> str | None:

@@ -43,15 +43,18 @@ _POINT_ONLY = {"shi", "seq", "mdlist"}
 _SALUTATION = re.compile(
     r"^(各位|同志们|尊敬的|亲爱的|老师们|同学们|朋友们|女士们|先生们|大家好|同事们|全体)"
 )
+# A paragraph that only thanks the audience (谢谢大家。 / 谢谢！ / 以上，谢谢大家) ends a speech.
+_THANKS = r"(?:以上[，,、]?\s*)?(?:谢谢|感谢)(?:大家|各位(?:同志|领导)?|聆听|)[。！!.…\s]*$"
 _CLOSING = re.compile(
     r"^(?:(?:同志们|各位同志|同事们|朋友们|同志们、朋友们)[，,！!：:]|总之|总而言之|综上所述|"
-    r"最后[，,]?(?:让我们|希望|我)|让我们)"
+    rf"最后[，,]?(?:让我们|希望|我)|让我们|{_THANKS})"
 )
 _META = re.compile(
     r"^(时间|日期|地点|会议地点|主持|主持人|出席|出席人员|参加人员|参会人员|列席|记录|记录人|来源|作者|"
     r"发布时间|发布日期|整理|主讲|主讲人|报告人|发言人|文号|密级)\s*[：:]\s*(.+)$"
 )
 _DATE = re.compile(rf"(\d{{4}}|[{_CN}]{{4}})\s*年\s*[\d{_CN}]{{1,3}}\s*月(\s*[\d{_CN}]{{1,3}}\s*日)?")
+_BRACKETS = "（()）〔〕[] \u3000"
 _END_PUNCT = "。！？；…!?;：:，,"
 
 
@@ -115,6 +118,12 @@ def classify(raw: RawLine, markdown: bool) -> Line:
     return Line(text, None, 0)
 
 
+def heading_number(title: str) -> int:
+    """The number a section heading writes for itself (三、… / 第三部分… / （三）… -> 3); 0 if none."""
+    line = classify(RawLine(title), markdown=False)
+    return line.number if line.kind is not None and line.kind not in _POINT_ONLY else 0
+
+
 def _rank(kind: str) -> int:
     if kind.startswith(("md", "h")) and kind[-1].isdigit():
         return 3 + int(kind[-1])
@@ -123,6 +132,15 @@ def _rank(kind: str) -> int:
 
 def _levels(lines: list[Line]) -> tuple[str | None, str | None]:
     """(section kind, point kind) among the conventions present in lines."""
+    ordered = sorted(_present(lines), key=_rank)
+    section = next((k for k in ordered if k not in _POINT_ONLY), None)
+    rest = [k for k in ordered if section is None or _rank(k) > _rank(section)]
+    return section, (rest[0] if rest else None)
+
+
+def _present(lines: list[Line]) -> set[str]:
+    """The numbering conventions and heading levels that really structure lines (a numbered
+    convention needs its first item; 首先… needs a second opener)."""
     present: set[str] = set()
     for ln in lines:
         if ln.kind is None or ln.kind == "h0":
@@ -137,15 +155,12 @@ def _levels(lines: list[Line]) -> tuple[str | None, str | None]:
                 present.add("seq")
         elif ln.number == 1:
             present.add(ln.kind)
-    ordered = sorted(present, key=_rank)
-    section = next((k for k in ordered if k not in _POINT_ONLY), None)
-    rest = [k for k in ordered if section is None or _rank(k) > _rank(section)]
-    return section, (rest[0] if rest else None)
+    return present
 
 
 def _is_title(line: Line, nxt: Line | None) -> bool:
     t = line.text
-    if line.kind is not None or _SALUTATION.match(t) or _META.match(t):
+    if line.kind is not None or _SALUTATION.match(t) or _META.match(t) or _is_date(t):
         return False
     return 0 < len(t) <= 40 and t[-1] not in _END_PUNCT and "。" not in t and nxt is not None
 
@@ -171,12 +186,19 @@ def _split_header(lines: list[Line]) -> tuple[str | None, list[tuple[str, str]],
             meta.append((m.group(1), m.group(2).strip()))
         elif ln.kind is None and ln.text.startswith(("——", "—", "--")) and len(ln.text) <= 60:
             meta.append(("副标题", ln.text.lstrip("—- ")))
+        elif ln.kind is None and _is_date(ln.text):
+            meta.append(("日期", ln.text.strip(_BRACKETS)))
         elif ln.kind is None and _is_byline(ln.text) and title is not None:
             meta.append(("署名", ln.text))
         else:
             break
         i += 1
     return title, meta, lines[i:]
+
+
+def _is_date(t: str) -> bool:
+    """A line that is only a date, maybe bracketed: （2024年3月15日）."""
+    return bool(_DATE.fullmatch(t.strip(_BRACKETS)))
 
 
 def _is_byline(t: str) -> bool:
@@ -193,9 +215,11 @@ def _split_signature(lines: list[Line]) -> tuple[list[Line], list[tuple[str, str
         ln = lines[j - 1]
         if ln.kind is not None or len(ln.text) > 30 or any(c in ln.text for c in "。！？；，,：:"):
             break
+        if _CLOSING.match(ln.text):
+            break  # 谢谢大家 above the signature is still read
         j -= 1
     block = lines[j:]
-    if j == 0 or not block or not any(_DATE.fullmatch(x.text.strip("（()） ")) for x in block):
+    if j == 0 or not block or not any(_is_date(x.text) for x in block):
         return lines, []
     return lines[:j], [("落款", x.text) for x in block]
 
@@ -206,6 +230,7 @@ def build_outline(raw: list[RawLine], markdown: bool, fallback_title: str) -> Ou
     body, sig = _split_signature(body)
     meta.extend(sig)
     sec_kind, pt_kind = _levels(body)
+    doc_kinds = _present(body)
     doc_title = title or fallback_title
     sections: list[Section] = []
     if sec_kind is None:
@@ -221,9 +246,10 @@ def build_outline(raw: list[RawLine], markdown: bool, fallback_title: str) -> Ou
     for si, start in enumerate(starts):
         end = starts[si + 1] if si + 1 < len(starts) else len(body)
         part = body[start:end]
+        kind = _point_kind(part[1:], sec_kind, doc_kinds)
         if si == len(starts) - 1:
-            part, closing = _split_closing(part, pt_kind)
-        paras, points = _paragraphs(part[1:], _point_kind(part[1:], sec_kind, pt_kind), part[0])
+            part, closing = _split_closing(part, kind)
+        paras, points = _paragraphs(part[1:], kind, part[0])
         sections.append(Section(len(sections) + 1, _heading_title(part[0]), SectionKind.BODY, paras, points))
     if closing:
         paras, _ = _paragraphs(closing, None, None)
@@ -231,16 +257,15 @@ def build_outline(raw: list[RawLine], markdown: bool, fallback_title: str) -> Ou
     return Outline(title, tuple(meta), tuple(sections))
 
 
-def _point_kind(lines: list[Line], sec_kind: str, pt_kind: str | None) -> str | None:
-    """The points of one section: the document's point level where the section has it. A chapter
-    given by the file's own headings (an EPUB chapter, a Word Heading 1) without sub-headings gets
-    the numbering conventions found inside it, as a document of its own would."""
-    if pt_kind is not None and any(ln.kind == pt_kind for ln in lines):
-        return pt_kind
-    if not (sec_kind.startswith("h") and sec_kind[1:].isdigit()):
-        return pt_kind
-    section, point = _levels(lines)
-    return section or point
+def _point_kind(lines: list[Line], sec_kind: str, doc_kinds: set[str]) -> str | None:
+    """The points of one section: the highest-ranked convention below the sections' own present in
+    this section's body. Decided per section, because one part of a report may list （一）（二） while
+    the next lists 一是、二是 (and a chapter given by the file's own headings is numbered inside as a
+    document of its own would be). A convention the document uses elsewhere counts even when this
+    section's first item is run into its heading (二、狠抓落实。一是… / 二是…)."""
+    below = [x for x in lines if x.kind is not None and _rank(x.kind) > _rank(sec_kind)]
+    found = _present(below) | {k for x in below if (k := x.kind or "") in doc_kinds and k != "seq"}
+    return min(found, key=_rank) if found else None
 
 
 def _heading_title(line: Line) -> str:

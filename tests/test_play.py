@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -60,14 +61,24 @@ def fake_players(tmp: Path, *names: str, body: str = 'echo "$0 $@" >> "$LOG"') -
 @pytest.mark.parametrize(
     ("which", "label", "title"),
     [
+        # digits count as `outline` does (开场 is 1)
         ("2", "2", "一、提高认识"),
-        ("二", "2", "一、提高认识"),
         ("3", "3", "二、狠抓落实"),
         ("2.2", "2.2", "二是要加强作风建设"),
-        ("三.一", "3.1", "一是要明确责任"),
+        # a Chinese ordinal is the section whose heading is numbered so
+        ("一", "2", "一、提高认识"),
+        ("二", "3", "二、狠抓落实"),
+        ("二、", "3", "二、狠抓落实"),
+        ("第二", "3", "二、狠抓落实"),
+        ("第二部分", "3", "二、狠抓落实"),
+        ("二.一", "3.1", "一是要明确责任"),
+        ("二.2", "3.2", "二是要改进作风"),
+        ("3.一", "3.1", "一是要明确责任"),
+        # words
         ("落实", "3", "二、狠抓落实"),
         ("明确", "3.1", "一是要明确责任"),
         ("开场", "1", "开场"),
+        ("认识", "2", "一、提高认识"),
     ],
 )
 def test_resolve(which, label, title):
@@ -79,8 +90,10 @@ def test_resolve(which, label, title):
     ("which", "fragment"),
     [
         ("作风", "'作风' matches 2 titles: 2.2 二是要加强作风建设; 3.2 二是要改进作风; use a number"),
-        ("9", "has 4 sections"),
-        ("九", "has 4 sections"),
+        ("9", "no section 9: the document has 4 sections"),
+        ("九", "no section 九: the numbered headings run 一、 to 二、"),
+        ("第三部分", "no section 第三部分: the numbered headings run 一、 to 二、"),
+        ("0", "no section 0"),
         ("2.7", "section 2 has 2 points"),
         ("1.1", "section 1 has no points"),
         ("不存在", "no section or point title contains"),
@@ -95,7 +108,7 @@ def test_resolve_errors(which, fragment):
 def test_export_section_equals_built_section_audio(tmp_path):
     src, m = built(tmp_path)
     dest = tmp_path / "exp" / "s2.mp3"
-    lines = play_section(src, "二", tmp_path / "audio", export=dest, backend=FakeBackend(fail_after=0))
+    lines = play_section(src, "一", tmp_path / "audio", export=dest, backend=FakeBackend(fail_after=0))
     section = tmp_path / "audio" / "会议" / m["sections"][1]["file"]
     assert dest.read_bytes() == section.read_bytes()
     assert (
@@ -153,22 +166,26 @@ print(lines[-1]); print(heavy); print(took)
     assert float(took) < 1.0
 
 
-def test_never_built_or_edited_document_is_built_first(tmp_path):
+def test_never_built_or_edited_document_is_built_first(tmp_path, capsys):
     src = write(tmp_path)
     engine = FakeBackend()
     lines = play_section(
         src, "2", tmp_path / "audio", print_path=True, cache_dir=tmp_path / "c", backend=engine
     )
-    assert engine.calls and lines[0].startswith("built ") and Path(lines[-1]).is_file()
+    # only the path is returned for stdout; the build's messages went to stderr
+    assert engine.calls and len(lines) == 1 and Path(lines[0]).is_file()
+    err = capsys.readouterr().err
+    assert "not built yet; building it first" in err and "built " in err
     write(tmp_path, DOC.replace("学习很重要。", "学习非常重要。"))
     again = FakeBackend()
     lines = play_section(
         src, "2", tmp_path / "audio", print_path=True, cache_dir=tmp_path / "c", backend=again
     )
     assert again.calls == ["学习非常重要。"]  # only the edited sentence
-    assert "1 synthesised" in lines[0]
+    err = capsys.readouterr().err
+    assert "changed since it was built; building it first" in err and "1 synthesised" in err
     third = FakeBackend(fail_after=0)
-    assert play_section(src, "2", tmp_path / "audio", print_path=True, backend=third) == [lines[-1]]
+    assert play_section(src, "2", tmp_path / "audio", print_path=True, backend=third) == lines
 
 
 def test_plays_with_first_player_on_path(tmp_path, monkeypatch):
@@ -238,3 +255,61 @@ def test_cli_ambiguous_keyword_is_one_line_error(tmp_path):
     assert res.stderr.strip().splitlines() == [
         "error: '作风' matches 2 titles: 2.2 二是要加强作风建设; 3.2 二是要改进作风; use a number"
     ]
+
+
+def test_cli_print_path_builds_with_only_the_path_on_stdout(tmp_path, monkeypatch):
+    """`$(audiostudy play doc 2.1 --print-path)` gets the path alone, also when it builds first."""
+    import audiostudy.pipeline
+
+    monkeypatch.setattr(audiostudy.pipeline, "resolve_backend", lambda opts, reporter: FakeBackend())
+    src = write(tmp_path)
+    args = ["--out", str(tmp_path / "audio"), "--cache-dir", str(tmp_path / "c"), "--print-path"]
+    for text in (DOC, DOC.replace("学习很重要。", "学习非常重要。")):  # never built, then changed
+        write(tmp_path, text)
+        res = CliRunner().invoke(app, ["play", str(src), "2.1", *args])
+        assert res.exit_code == 0, res.stderr
+        (path,) = res.stdout.splitlines()
+        assert Path(path).is_file() and path.endswith("会议-2.1.mp3")
+        assert "building it first" in res.stderr and "built " in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("which", "title"),
+    [
+        ("三", "三、把握“三个重点”，坚持把全面从严治党向纵深推进"),
+        ("三、", "三、把握“三个重点”，坚持把全面从严治党向纵深推进"),
+        ("第三部分", "三、把握“三个重点”，坚持把全面从严治党向纵深推进"),
+        ("第三", "三、把握“三个重点”，坚持把全面从严治党向纵深推进"),
+        ("3", "二、做到“三个坚持”，持续推动工作高质量发展"),  # digits: as `outline` numbers
+        ("三个重点", "三、把握“三个重点”，坚持把全面从严治党向纵深推进"),  # the README's example
+        ("三.3", "三是加强作风建设，锲而不舍纠“四风”树新风"),
+    ],
+)
+def test_sample_speech_sections_by_their_own_numbers(sample_speech_path, which, title):
+    assert resolve(parse(sample_speech_path.read_text(encoding="utf-8")), which).title == title
+
+
+@pytest.mark.parametrize(
+    ("which", "title"), [("二", "狠抓落实"), ("第一部分", "提高认识"), ("2", "提高认识")]
+)
+def test_headings_without_numbers_count_from_the_first_body_section(which, title):
+    doc = parse("# 讲话\n\n同志们：\n\n## 提高认识\n\n要学习。\n\n## 狠抓落实\n\n要落实。\n", source="x.md")
+    assert resolve(doc, which).title == title
+
+
+def test_a_section_title_beats_points_in_other_sections():
+    doc = parse("讲话\n一、加强作风建设\n一是转变作风。\n二、抓好落实\n一是改进作风建设。\n二是严肃纪律。\n")
+    assert resolve(doc, "作风建设").label == "1"
+    two = parse(DOC.replace("提高认识", "改进作风").replace("狠抓落实", "狠抓作风落实"))
+    with pytest.raises(UsageError, match="'作风' matches 4 titles: 2 一、改进作风; 2.2 "):
+        resolve(two, "作风")  # two sections: still ambiguous
+
+
+def test_readme_play_examples_work_on_the_sample(sample_speech_path):
+    """Every `audiostudy play speech.txt WHICH` in the README names something in the sample speech."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    whiches = re.findall(r"^audiostudy play speech\.txt (\S+)", readme, flags=re.M)
+    assert len(whiches) >= 5
+    doc = parse(sample_speech_path.read_text(encoding="utf-8"))
+    for which in whiches:
+        resolve(doc, which)  # raises UsageError for one that fails
