@@ -52,10 +52,12 @@ from .cli_options import (
     build_options,
     with_voice,
 )
+from .cli_usage import OneLineErrors
 from .errors import AudiostudyError, BatchError, UsageError, describe_os_error
 from .progress import PROGRESS_MODES, JsonlReporter, RichReporter
 
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Turn a written Chinese speech or study document into chaptered study audio.",
     no_args_is_help=True,
     add_completion=False,
@@ -300,7 +302,7 @@ def check(
     polyphone is often "corrected" back to the right character (行长 read as xíng zhǎng can still
     come back as 行长); tones are not compared; sentences under 5 syllables (a salutation, a short
     heading) are too short for it to judge; and a rare name it does not know may be listed although
-    it was read right. Needs the optional extra: pip install 'audiostudy[check]'.
+    it was read right. Needs the optional extra: pip install 'audiostudy\\[check]'.
     """
     from .check import check_build, find_build, report_lines
 
