@@ -4,6 +4,7 @@ help that shows no value after a flag."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -45,12 +46,24 @@ class OneLineErrors(TyperGroup):
     """Usage errors (a missing argument, an unknown option, a value of the wrong type) as the one
     `error:` line on stderr that bad input gives everywhere, with where to look, and exit code 2."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, **kwargs: Any) -> Any:
-        kwargs.pop("complete_var", None)
-        if not kwargs.pop("standalone_mode", True):
-            return super().main(args, prog_name, standalone_mode=False, **kwargs)
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        def run() -> Any:
+            return super(OneLineErrors, self).main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+
+        if not standalone_mode:
+            return run()
         try:
-            rv = super().main(args, prog_name, standalone_mode=False, **kwargs)
+            rv = run()
         except ClickException as e:
             if type(e).__name__ == "NoArgsIsHelpError":
                 typer.echo(e.format_message())  # type: ignore[attr-defined]  # the help: nothing given
