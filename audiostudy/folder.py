@@ -107,6 +107,23 @@ def ensure_dir(path: Path) -> None:
         raise OutputError(f"cannot write to {path}: {os_reason(e)}; choose another folder with --out") from e
 
 
+@contextmanager
+def removed_if_left_empty(path: Path) -> Iterator[None]:
+    """When the block fails (an error, Ctrl-C), the folders on the way to path that did not exist
+    before it and are still empty are removed: a failed first build leaves no empty output folder. A
+    folder with anything in it, or one that was there before, is never touched."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]  # deepest first
+    try:
+        yield
+    except BaseException:
+        for p in missing:
+            try:
+                p.rmdir()  # only an empty folder
+            except OSError:
+                break
+        raise
+
+
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 

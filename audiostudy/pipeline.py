@@ -24,6 +24,7 @@ from .folder import (
     other_source,
     output_dir,
     read_manifest,
+    removed_if_left_empty,
     source_id,
     text_sha256,
     write_text,
@@ -168,7 +169,8 @@ def build(
         # local builds). A voice asked for by name never gets here: the CLI refuses it offline.
         opts = replace(opts, settings=replace(opts.settings, voice="", volume="+0%"))
     try:
-        return _build(path, doc, opts, reporter, (backend, filler), release=own_backend)
+        with removed_if_left_empty(output_dir(path, doc, opts.out_root)):
+            return _build(path, doc, opts, reporter, (backend, filler), release=own_backend)
     finally:
         if own_backend:
             backend.close()
