@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .document import outline_lines
 from .estimate import estimate
 from .model import Document
+
+if TYPE_CHECKING:
+    from .lexicon import Lexicon
 
 
 def render_outline(
@@ -37,20 +40,30 @@ def render_outline(
     if note:
         lines.append(f"built: {out_dir} {note}")
     if reading:
-        from .normalize import reading_changes
+        from .lexicon import load_lexicon
 
-        lines.append("")
-        lines.append("reading (offline voice):")
-        seen = set()
-        for s in doc.sections:
-            for p in s.paragraphs:
-                for token, said in reading_changes(p.text):
-                    if (token, said) not in seen:
-                        seen.add((token, said))
-                        lines.append(f"  {token} → {said}")
-        if not seen:
-            lines.append("  (nothing to rewrite: every character is read as written)")
-        lines += _polyphone_lines(doc, path, lexicons)
+        lexicon = load_lexicon(path, lexicons)
+        lexicon.keep_whole()
+        lines += _reading_lines(doc, lexicon)
+        lines += _polyphone_lines(doc, lexicon)
+    return lines
+
+
+def _reading_lines(doc: Document, lexicon: Lexicon) -> list[str]:
+    """What the offline voice's reading rewrites, once each, in the text as the build sends it: the
+    lexicon first, so a word it covers is listed only with its reading (under polyphonic words)."""
+    from .normalize import reading_changes
+
+    lines = ["", "reading (offline voice):"]
+    seen = set()
+    for s in doc.sections:
+        for p in s.paragraphs:
+            for token, said in reading_changes(lexicon.apply(p.text)[0]):
+                if (token, said) not in seen:
+                    seen.add((token, said))
+                    lines.append(f"  {token} → {said}")
+    if not seen:
+        lines.append("  (nothing to rewrite: every character is read as written)")
     return lines
 
 
@@ -69,13 +82,10 @@ def build_note(out_dir: Path, data: dict[str, Any] | None, doc: Document) -> str
     return "is of an earlier text: the document changed since it was built (build it again)"
 
 
-def _polyphone_lines(doc: Document, path: str | Path, lexicons: tuple[Path, ...]) -> list[str]:
+def _polyphone_lines(doc: Document, lexicon: Lexicon) -> list[str]:
     """Every polyphonic word, the reading it gets and where the reading comes from, once each."""
-    from .lexicon import load_lexicon
     from .polyphones import polyphonic_words
 
-    lexicon = load_lexicon(path, lexicons)
-    lexicon.keep_whole()
     lines = ["", "polyphonic words (多音字): reading · from"]
     seen = set()
     for s in doc.sections:
