@@ -316,22 +316,38 @@ def check(
 @cache_app.command("info")
 @handled
 def cache_info(cache_dir: CacheDir = None) -> None:
-    """Where the cache is and how big."""
-    from .cache import ClipCache
+    """What the cache holds, part by part (clips, section encodes, the speech recogniser for
+    `check`, the prepared offline voice model), where and how big, and the total."""
+    from .cache_parts import cache_parts, mb
 
-    c = ClipCache(cache_dir)
-    n, size = c.info()
-    out.print(f"{c.root}: {n} clips, {size / 1e6:.1f} MB", markup=False)
+    parts = cache_parts(cache_dir)
+    for p in parts:
+        out.print(p.line, markup=False)
+    out.print(f"{'total':<8} {mb(sum(p.size for p in parts)):>9}", markup=False)
 
 
 @cache_app.command("clear")
 @handled
-def cache_clear(cache_dir: CacheDir = None) -> None:
-    """Delete every cached clip."""
-    from .cache import ClipCache
+def cache_clear(
+    cache_dir: CacheDir = None,
+    everything: Annotated[
+        bool,
+        typer.Option("--all", help="Also the speech recogniser and voice model copies (remade when needed)."),
+    ] = False,
+) -> None:
+    """Delete the cached clips and section encodes (--all: every part), saying what went and its size."""
+    from .cache_parts import cache_parts, mb, remove_part
 
-    c = ClipCache(cache_dir)
-    out.print(f"removed {c.clear()} clips from {c.root}", markup=False)
+    parts = cache_parts(cache_dir)
+    gone = [p for p in parts if everything or p.name in ("clips", "encodes")]
+    for p in gone:
+        remove_part(p)
+        out.print(f"removed {p.name}: {mb(p.size)}, {p.what} ({p.path})", markup=False)
+    out.print(f"removed {mb(sum(p.size for p in gone))} in all", markup=False)
+    kept = [p for p in parts if p not in gone and p.size]
+    if kept:
+        sizes = ", ".join(f"{p.name} {mb(p.size)}" for p in kept)
+        out.print(f"kept {sizes} (cache clear --all removes them too)", markup=False)
 
 
 def main() -> None:

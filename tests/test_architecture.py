@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         {
             "writers",
             "cache",
+            "cache_parts",
             "audio",
             "frames",
             "folder",
