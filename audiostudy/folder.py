@@ -34,6 +34,30 @@ def output_dir(path: str | Path, doc: Document, out_root: Path) -> Path:
     return out_root / safe_filename(stem, fallback="document")
 
 
+def source_id(source: str) -> str:
+    """Which document a build is of, as the manifest records it: a file's absolute path, an address
+    as given, "-" for stdin."""
+    if source in ("", "-") or is_url(source):
+        return source
+    return str(Path(source).resolve())
+
+
+def other_source(old: dict[str, Any] | None, doc: Document) -> str | None:
+    """The document whose build a folder holds, when that is another one than doc (another path or
+    address, and other text): building doc there would replace it. None for the same document (an
+    edit of it too), a moved copy with the same text, or a build made before sources were recorded."""
+    theirs = (old or {}).get("source_path")
+    if not isinstance(theirs, str) or not theirs or theirs == source_id(doc.source):
+        return None
+    return None if (old or {}).get("source_sha256") == text_sha256(doc) else theirs
+
+
+def changed_since(old: dict[str, Any] | None, doc: Document) -> bool:
+    """The folder's build is of an earlier text of doc (its text fingerprint differs)."""
+    sha = (old or {}).get("source_sha256")
+    return bool(sha) and sha != text_sha256(doc)
+
+
 def opus_name(mp3_name: str) -> str:
     """The Opus file that goes with a section MP3 (same name, .opus)."""
     return str(Path(mp3_name).with_suffix(".opus"))
@@ -81,6 +105,23 @@ def ensure_dir(path: Path) -> None:
         probe.unlink()
     except OSError as e:
         raise OutputError(f"cannot write to {path}: {os_reason(e)}; choose another folder with --out") from e
+
+
+@contextmanager
+def removed_if_left_empty(path: Path) -> Iterator[None]:
+    """When the block fails (an error, Ctrl-C), the folders on the way to path that did not exist
+    before it and are still empty are removed: a failed first build leaves no empty output folder. A
+    folder with anything in it, or one that was there before, is never touched."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]  # deepest first
+    try:
+        yield
+    except BaseException:
+        for p in missing:
+            try:
+                p.rmdir()  # only an empty folder
+            except OSError:
+                break
+        raise
 
 
 def remove_tree(path: Path) -> None:

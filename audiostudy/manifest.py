@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .backends.registry import LOCAL, local_voice
-from .folder import MANIFEST, opus_name, read_manifest, text_sha256
+from .folder import MANIFEST, opus_name, read_manifest, source_id, text_sha256
 from .model import Document, PlacedPoint, PlacedSentence
 from .writers import WRITERS
 
@@ -90,6 +90,7 @@ class Manifest:
     built_at: str
     title: str
     source: str
+    source_path: str  # folder.source_id: the absolute path (an address; "-" for stdin)
     url: str | None
     source_sha256: str
     encoding: str
@@ -154,6 +155,7 @@ _DEFAULTS: dict[str, Any] = {
     "audiostudy": "",
     "built_at": "",
     "source": "",
+    "source_path": "",
     "url": None,
     "source_sha256": "",
     "encoding": "utf-8",
@@ -279,6 +281,7 @@ def make_manifest(
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         title=doc.title,
         source=doc.source,
+        source_path=source_id(doc.source),
         url=doc.url or None,
         source_sha256=text_sha256(doc),
         encoding=doc.encoding,

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .document import outline_lines
 from .estimate import estimate
 from .model import Document
 
+if TYPE_CHECKING:
+    from .lexicon import Lexicon
+
 
 def render_outline(
     doc: Document, path: str | Path, out_root: Path, reading: bool = False, lexicons: tuple[Path, ...] = ()
 ) -> list[str]:
-    from .folder import output_dir
+    from .folder import output_dir, read_manifest
     from .manifest import read
 
     lines = outline_lines(doc)
-    manifest = read(output_dir(path, doc, out_root))
+    out_dir = output_dir(path, doc, out_root)
+    manifest, note = read(out_dir), build_note(out_dir, read_manifest(out_dir), doc)
+    if manifest and note.startswith("holds"):
+        manifest = None  # another document's minutes are not this one's
     built = {s.title: s for s in manifest.sections} if manifest else {}
     guess = estimate(doc)
     lines.append("")
@@ -30,31 +37,55 @@ def render_outline(
         lines.append(f"  {s.number:>2}. ~{est:.1f} min{actual}")
     if manifest:
         lines.append(f"built: {manifest.duration_ms / 60000:.1f} min with {manifest.engine}")
+    if note:
+        lines.append(f"built: {out_dir} {note}")
     if reading:
-        from .normalize import reading_changes
+        from .lexicon import load_lexicon
 
-        lines.append("")
-        lines.append("reading (offline voice):")
-        seen = set()
-        for s in doc.sections:
-            for p in s.paragraphs:
-                for token, said in reading_changes(p.text):
-                    if (token, said) not in seen:
-                        seen.add((token, said))
-                        lines.append(f"  {token} → {said}")
-        if not seen:
-            lines.append("  (nothing to rewrite: every character is read as written)")
-        lines += _polyphone_lines(doc, path, lexicons)
+        lexicon = load_lexicon(path, lexicons)
+        lexicon.keep_whole()
+        lines += _reading_lines(doc, lexicon)
+        lines += _polyphone_lines(doc, lexicon)
     return lines
 
 
-def _polyphone_lines(doc: Document, path: str | Path, lexicons: tuple[Path, ...]) -> list[str]:
+def _reading_lines(doc: Document, lexicon: Lexicon) -> list[str]:
+    """What the offline voice's reading rewrites, once each, in the text as the build sends it: the
+    lexicon first, so a word it covers is listed only with its reading (under polyphonic words)."""
+    from .normalize import reading_changes
+
+    lines = ["", "reading (offline voice):"]
+    seen = set()
+    for s in doc.sections:
+        for p in s.paragraphs:
+            for token, said in reading_changes(lexicon.apply(p.text)[0]):
+                if (token, said) not in seen:
+                    seen.add((token, said))
+                    lines.append(f"  {token} → {said}")
+    if not seen:
+        lines.append("  (nothing to rewrite: every character is read as written)")
+    return lines
+
+
+def build_note(out_dir: Path, data: dict[str, Any] | None, doc: Document) -> str:
+    """What is wrong with the build in out_dir as a build of doc: it "holds the build of <another
+    document>…", or is of an earlier text; "" when it is this document's as it is now (or none)."""
+    from .folder import changed_since, other_source
+
+    theirs = other_source(data, doc)
+    if theirs:
+        return f"holds the build of {theirs}, not of this document (build this one with --out DIR)"
+    if not changed_since(data, doc):
+        return ""
+    if not (data or {}).get("source_path"):  # built before the source was recorded: which, unknown
+        return "is of another text: the document changed since it was built, or is not the one built there"
+    return "is of an earlier text: the document changed since it was built (build it again)"
+
+
+def _polyphone_lines(doc: Document, lexicon: Lexicon) -> list[str]:
     """Every polyphonic word, the reading it gets and where the reading comes from, once each."""
-    from .lexicon import load_lexicon
     from .polyphones import polyphonic_words
 
-    lexicon = load_lexicon(path, lexicons)
-    lexicon.keep_whole()
     lines = ["", "polyphonic words (多音字): reading · from"]
     seen = set()
     for s in doc.sections:

@@ -16,8 +16,19 @@ from .backends import Backend, VoiceSettings
 from .backends.registry import AUTO, LOCAL, ONLINE, choose_auto, get_backend
 from .cache import ClipCache
 from .document import load
-from .errors import BatchError, EngineError, InputError, SynthesisError, UsageError
-from .folder import doc_text_of, ensure_dir, is_current, output_dir, read_manifest, text_sha256, write_text
+from .errors import BatchError, EngineError, FolderTakenError, InputError, SynthesisError, UsageError
+from .folder import (
+    doc_text_of,
+    ensure_dir,
+    is_current,
+    other_source,
+    output_dir,
+    read_manifest,
+    removed_if_left_empty,
+    source_id,
+    text_sha256,
+    write_text,
+)
 from .lexicon import Lexicon, load_lexicon
 from .library import render_library
 from .loaders import DOC_SUFFIXES, is_url
@@ -158,7 +169,8 @@ def build(
         # local builds). A voice asked for by name never gets here: the CLI refuses it offline.
         opts = replace(opts, settings=replace(opts.settings, voice="", volume="+0%"))
     try:
-        return _build(path, doc, opts, reporter, (backend, filler), release=own_backend)
+        with removed_if_left_empty(output_dir(path, doc, opts.out_root)):
+            return _build(path, doc, opts, reporter, (backend, filler), release=own_backend)
     finally:
         if own_backend:
             backend.close()
@@ -178,6 +190,12 @@ def _build(
     out_dir = output_dir(path, doc, opts.out_root)
     fp = fingerprint(doc_text_of(doc), lexicon, backend, opts)
     old = read_manifest(out_dir)
+    theirs = other_source(old, doc)
+    if theirs and not opts.force:
+        raise FolderTakenError(
+            f"{out_dir} holds the build of {theirs}; building {source_id(doc.source)} there would replace "
+            "it: give another output root with --out DIR (or --force to replace that build)"
+        )
     if not opts.force and is_current(out_dir, old, fingerprint=fp):
         return BuildResult(out_dir, old or {}, up_to_date=True)
     ensure_dir(out_dir)  # an unwritable --out fails now, not after minutes of synthesis
@@ -348,7 +366,7 @@ def build_any(
         for d in docs:
             try:
                 results.append(build(d, opts, reporter, backend=engine))
-            except (InputError, SynthesisError) as e:
+            except (InputError, SynthesisError, FolderTakenError) as e:
                 # One unreadable or unsayable document does not stop the others.
                 reporter.stage(f"skipped {d.name}: {e}")
                 failed.append(f"{d.name} ({e})")

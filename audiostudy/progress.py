@@ -13,6 +13,7 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 PROGRESS_MODES = ("bar", "jsonl", "none")
 
@@ -29,7 +30,7 @@ class RichReporter:
     def stage(self, text: str) -> None:
         self.stop()
         if self.enabled:
-            self.console.print(f"[dim]{text}[/dim]")
+            self.console.print(Text(text, style="dim"))  # not markup: `audiostudy[pdf]` stays as written
 
     def start_synthesis(self, total_chars: int, cached_chars: int, todo: int, cached: int) -> None:
         if not self.enabled:

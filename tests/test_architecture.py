@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         {
             "writers",
             "cache",
+            "cache_parts",
             "audio",
             "frames",
             "folder",
@@ -62,7 +63,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("pipeline", {"pipeline"}),
-    ("front", {"cli", "cli_options", "serve", "play", "check", "__main__"}),
+    ("front", {"cli", "cli_options", "cli_usage", "serve", "play", "check", "__main__"}),
 ]
 MAX_FUNCTION_LINES = 60
 
