@@ -129,7 +129,7 @@ class Voice:
         if prosody.seed is None or prosody.takes <= 1:
             return self._mel(ids, prosody.speed, prosody.f0, prosody.seed)
         takes = [self._mel(ids, prosody.speed, prosody.f0, prosody.seed + k) for k in range(prosody.takes)]
-        return np.mean(takes, axis=0, dtype=np.float32)
+        return np.asarray(np.mean(takes, axis=0, dtype=np.float32))
 
     def _mel(self, ids: list[int], speed: float, f0: float, seed: int | None) -> np.ndarray:
         it = self.acoustic
