@@ -33,7 +33,10 @@ def _card(folder: str, m: Manifest, titles: bool) -> str:
     """One document of the library page: its title, length, section titles and listening progress."""
     title = m.title or folder
     ms = m.duration_ms
-    href = url((folder or ".").rstrip("/\\") + "/index.html")
+    # The player page when the build wrote one, else the whole-document audio (a build with
+    # `--format mp3` has no page: a link to one would be dead).
+    target = next((m.files[k] for k in ("html", "mp3", "m4b", "opus") if m.files.get(k)), "")
+    href = url((folder or ".").rstrip("/\\") + "/" + target)
     listed = [section_title(s) for s in m.sections] if titles else []
     info = [f"时长 {esc(duration_text(ms))}"] if ms else []
     if m.sections:
@@ -49,9 +52,10 @@ def _card(folder: str, m: Manifest, titles: bool) -> str:
 
 def render_library(docs: Sequence[tuple[str, Manifest]], feed: str = "", section_titles: bool = True) -> str:
     """The index page of a batch build: one card per (folder name, manifest), linking to
-    ``<folder>/index.html``, with the section titles unless `section_titles` is False; ``feed`` (a URL)
-    adds a podcast-feed link. A progress bar shows how far each document has been listened to, read
-    from the same localStorage key the player writes."""
+    ``<folder>/index.html`` (or its whole-document audio when it has no page), with the section
+    titles unless `section_titles` is False; ``feed`` (a URL) adds a podcast-feed link. A progress
+    bar shows how far each document has been listened to, read from the same localStorage key the
+    player writes."""
     total_ms = sum(m.duration_ms for _, m in docs)
     body = "\n".join(_card(folder, m, section_titles) for folder, m in docs)
     summary = f"共 {len(docs)} 篇" + (f" · 总时长 {esc(duration_text(total_ms))}" if total_ms else "")

@@ -313,3 +313,8 @@ def test_library_links_and_escaping() -> None:
     assert [t for t, _ in parsed.elements].count("script") == 1
     assert "http://" not in page and "https://" not in page
     assert "还没有生成任何文档" in render_library([])
+    # a build without the player page (--format mp3) links to its audio, never to a missing page
+    bare = {**manifest("只有音频"), "files": {"mp3": "只有音频.mp3"}}
+    bare_page = parse(render_library([("bare", Manifest.from_json(bare))]))
+    hrefs = [a["href"] for t, a in bare_page.elements if t == "a" and "doc" in (a.get("class") or "").split()]
+    assert hrefs == ["bare/%E5%8F%AA%E6%9C%89%E9%9F%B3%E9%A2%91.mp3"]
