@@ -66,7 +66,7 @@ app = typer.Typer(
 cache_app = typer.Typer(help="Inspect or clear the cache of synthesised sentences.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # a message is one line, even in a log file
 out = Console(highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -89,3 +89,16 @@ def test_progress_stages_keep_bracketed_text():
     reporter = RichReporter(Console(file=buf, width=200), enabled=True)
     reporter.stage("skipped a.pdf: pip install 'audiostudy[pdf]' to read .pdf")
     assert "pip install 'audiostudy[pdf]'" in buf.getvalue()
+
+
+def test_a_long_message_stays_one_line_when_stderr_is_a_file(tmp_path):
+    """A log file or a pipe is not a terminal: rich would wrap at 80 columns, breaking a message."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a-rather-long-file-name-for-a-weekly-study-document.docx").write_bytes(b"not a docx")
+    res = runner.invoke(app, ["build", str(folder), "--engine", "offline", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    lines = res.stderr.splitlines()
+    skipped = [ln for ln in lines if ln.startswith("skipped ")]
+    assert len(skipped) == 1 and len(skipped[0]) > 100 and skipped[0].endswith("as .docx")
+    assert all(ln.startswith(("skipped ", "error: ")) or not ln.strip() for ln in lines), lines
