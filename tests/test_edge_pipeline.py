@@ -557,7 +557,7 @@ def test_built_clips_keep_their_boundaries(server: FakeEdgeServer, tmp_path: Pat
     src = write_doc(tmp_path, SHORT_DOC, "小结.txt")
     opts = edge_opts(tmp_path)
     build(src, opts)
-    sentences = split_document(load(src), EdgeBackend.max_chars)
+    sentences = split_document(load(src), EdgeBackend.max_chars, title=True)
     cache = ClipCache(opts.cache_dir)
     for js in plan_jobs(sentences, EdgeBackend(), opts.settings):
         for j in js:
