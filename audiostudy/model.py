@@ -91,7 +91,9 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Sentence:
-    id: str  # "s03-0012": section 3, sentence 12 of the whole document (stable for a given text)
+    # "s03-0012": section 3, sentence 12 of the whole document (stable for a given text); the spoken
+    # title is sentence 0 ("s01-0000"), so it shifts no other sentence's id.
+    id: str
     text: str  # as displayed in subtitles
     section: int  # Section.number
     paragraph: int  # index into Section.paragraphs

@@ -213,7 +213,7 @@ def split_document(
                     )
                 )
                 first_in_section = first_in_para = False
-    if title:
+    if title and doc.spoken_title:
         compute = functools.partial(chunk_sentence, doc.spoken_title, max_chars, by_clause)
         out = with_title(out, doc, chunker(doc.spoken_title, compute) if chunker else compute())
     return out
