@@ -44,6 +44,7 @@ from .cli_options import (
     Rate,
     Repeat,
     Shadow,
+    SpeakTitle,
     Speed,
     Summary,
     Voice,
@@ -135,6 +136,7 @@ def build(
     shadow: Shadow = 0.0,
     repeat: Repeat = 1,
     summary: Summary = False,
+    speak_title: SpeakTitle = True,
     concurrency: Concurrency = 4,
     fallback: Fallback = None,
     workers: Workers = None,
@@ -201,13 +203,15 @@ def outline(
         typer.Option("--reading", help="Show how numbers, Latin and polyphonic words (多音字) will be read."),
     ] = False,
     lexicon: Lexicons = None,
+    speak_title: SpeakTitle = True,
 ) -> None:
     """Show the sections and points found in DOCUMENT, with character counts and minutes."""
     from .document import load
     from .outline import render_outline
 
     doc = load(document)
-    for line in render_outline(doc, document, out_root, reading=reading, lexicons=tuple(lexicon or ())):
+    lexicons = tuple(lexicon or ())
+    for line in render_outline(doc, document, out_root, reading, lexicons, speak_title):
         out.print(line, markup=False)
 
 

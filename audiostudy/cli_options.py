@@ -96,6 +96,14 @@ Summary = Annotated[
     bool,
     typer.Option("--summary", help="Also write <stem>-summary.mp3: section titles and point sentences."),
 ]
+SpeakTitle = Annotated[
+    bool,
+    typer.Option(
+        "--speak-title/--no-speak-title",
+        help="Say the document's title (its title line, # heading or the file's own title) first, "
+        "then a section's pause.",
+    ),
+]
 
 # --- build: engines and running ---
 Concurrency = Annotated[int, typer.Option(help="edge: requests in flight at once.")]
@@ -131,6 +139,7 @@ def build_options(
     shadow: float,
     repeat: int,
     summary: bool,
+    speak_title: bool,
     concurrency: int,
     fallback: str | None,
     workers: int | None,
@@ -163,6 +172,7 @@ def build_options(
         fallback=fallback,
         lexicons=tuple(lexicon or ()),
         summary=summary,
+        speak_title=speak_title,
         # With a fallback, edge finishes every chunk it can before reporting the ones that failed.
         # The voice is checked by with_voice, against the live list when it is not a built-in one.
         backend_options={

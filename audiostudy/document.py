@@ -66,10 +66,25 @@ def _build(src: Loaded, source: str) -> Document:
         meta=src.meta + tuple((k, v) for k, v in outline.meta if k not in keys),
         cover=src.cover,
         url=src.url,
+        spoken_title=_own_title(src.known_title, outline.title),
     )
     if not any(is_speakable(p.text) for s in doc.sections for p in s.paragraphs):
         raise InputError(f"{name} has nothing to read aloud — it needs Chinese text, letters or digits")
     return doc
+
+
+# A page title that still carries its site's name ("标题 - 某某网", "标题_新闻频道 | 站点").
+_SITE_NOISE = re.compile(r"\s[-–—|｜]\s|[|｜_]")
+
+
+def _own_title(known: str, line: str | None) -> str:
+    """The title to read out: the file's own (a book's, a page's, a PDF's) unless it is a page title
+    with its site's name in it, else the document's title line; "" when there is neither (the file's
+    name is not announced)."""
+    known = known.strip()
+    if known and not _SITE_NOISE.search(known):
+        return known
+    return (line or "").strip()
 
 
 def _text_lines(text: str, markdown: bool) -> list[RawLine]:

@@ -48,10 +48,12 @@ class Estimate:
     total_ms: int  # the whole-document file: sections and the pauses between them
 
 
-def estimate(doc: Document, pauses: Pauses | None = None) -> Estimate:
+def estimate(doc: Document, pauses: Pauses | None = None, speak_title: bool = True) -> Estimate:
+    """`speak_title`: the build says the document's title first (BuildOptions.speak_title)."""
     pauses = pauses or Pauses()
     per_section: dict[int, int] = {s.number: 0 for s in doc.sections}
-    for sentence in split_document(doc, OfflineBackend.max_chars, OfflineBackend.clause_chunks):
+    backend = OfflineBackend
+    for sentence in split_document(doc, backend.max_chars, backend.clause_chunks, title=speak_title):
         per_section[sentence.section] += pauses.before(sentence.boundary)
         per_section[sentence.section] += sentence_ms(sentence, pauses)
     spoken = [ms for ms in per_section.values() if ms]

@@ -70,6 +70,7 @@ class SentenceEntry:
     voice: str
     chunks: tuple[str, ...]
     clauses: tuple[ClauseEntry, ...]
+    role: str = "text"  # model.Role: "title" for the document's title, said first (paragraph -1)
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ _SENTENCE_DEFAULTS: dict[str, Any] = {
     "voice": "",
     "chunks": (),
     "clauses": (),
+    "role": "text",
 }
 
 
@@ -242,6 +244,7 @@ def _sentence_entry(ps: PlacedSentence, section: int, reading: Reading) -> Sente
         local_voice() if fell_back else reading.voice,
         ps.spoken,
         tuple(ClauseEntry(c.text, c.doc_start_ms, c.doc_end_ms) for c in ps.clauses),
+        s.role.value,
     )
 
 

@@ -58,6 +58,10 @@ class Document:
     meta: tuple[tuple[str, str], ...] = ()  # metadata lines such as ("时间", "2023年1月5日")
     cover: bytes | None = None  # the file's own cover image (EPUB), JPEG or PNG bytes
     url: str = ""  # the web address the document was fetched from
+    # The title as the document itself gives it (its title line, a Markdown "# " heading, a Word
+    # Title, a book's or page's own title), read out before the text; "" when `title` is only the
+    # file's name, which says nothing worth announcing.
+    spoken_title: str = ""
 
     @property
     def author(self) -> str:
@@ -75,11 +79,21 @@ class Boundary(StrEnum):
     SENTENCE = "sentence"
     PARAGRAPH = "paragraph"
     POINT = "point"
+    AFTER_TITLE = "after_title"  # the first sentence after the spoken title: a section's pause
+
+
+class Role(StrEnum):
+    """What a sentence is in the document."""
+
+    TEXT = "text"  # the document's text
+    TITLE = "title"  # the document's title, read first (paragraph -1 of the first section)
 
 
 @dataclass(frozen=True)
 class Sentence:
-    id: str  # "s03-0012": section 3, sentence 12 of the whole document (stable for a given text)
+    # "s03-0012": section 3, sentence 12 of the whole document (stable for a given text); the spoken
+    # title is sentence 0 ("s01-0000"), so it shifts no other sentence's id.
+    id: str
     text: str  # as displayed in subtitles
     section: int  # Section.number
     paragraph: int  # index into Section.paragraphs
@@ -88,6 +102,7 @@ class Sentence:
     # Pieces of `text` each within the engine's length limit, in order, before reading normalisation;
     # "".join(chunks) equals text minus whitespace. Pieces with nothing speakable are left out.
     chunks: tuple[str, ...] = ()
+    role: Role = Role.TEXT
 
 
 @dataclass(frozen=True)

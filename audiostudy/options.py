@@ -50,6 +50,7 @@ class BuildOptions:
     force: bool = False
     fallback: str | None = None  # registry.LOCAL: fill chunks the online engine failed with the offline voice
     summary: bool = False  # also write <stem>-summary.mp3: section titles and point sentences
+    speak_title: bool = True  # say the document's own title first (Document.spoken_title)
     lexicons: tuple[Path, ...] = ()  # --lexicon files, after the built-in, user and beside-the-document ones
     backend_options: dict[str, Any] = field(default_factory=dict)
 
@@ -76,6 +77,7 @@ class BuildOptions:
             "speed": self.speed,
             "loudnorm": self.loudnorm,
             "mp3_kbps": self.mp3_kbps,
+            "speak_title": self.speak_title,
         }
 
     @classmethod
@@ -99,5 +101,6 @@ class BuildOptions:
             loudnorm=st.get("loudnorm"),
             mp3_kbps=int(st.get("mp3_kbps", 64)),
             summary="summary" in files,
+            speak_title=bool(st.get("speak_title", True)),
             **given,
         )

@@ -14,7 +14,12 @@ if TYPE_CHECKING:
 
 
 def render_outline(
-    doc: Document, path: str | Path, out_root: Path, reading: bool = False, lexicons: tuple[Path, ...] = ()
+    doc: Document,
+    path: str | Path,
+    out_root: Path,
+    reading: bool = False,
+    lexicons: tuple[Path, ...] = (),
+    speak_title: bool = True,
 ) -> list[str]:
     from .folder import output_dir, read_manifest
     from .manifest import read
@@ -25,11 +30,13 @@ def render_outline(
     if manifest and note.startswith("holds"):
         manifest = None  # another document's minutes are not this one's
     built = {s.title: s for s in manifest.sections} if manifest else {}
-    guess = estimate(doc)
+    guess = estimate(doc, speak_title=speak_title)
     lines.append("")
     lines.append(
         f"{doc.chars} 字, about {guess.total_ms / 60000:.1f} min (estimated); encoding {doc.encoding}"
     )
+    if speak_title and doc.spoken_title:
+        lines.append(f"  title, said first: {doc.spoken_title}")
     for s, est_ms in zip(doc.sections, guess.sections_ms, strict=True):
         est = est_ms / 60000
         got = built.get(s.title)

@@ -45,12 +45,13 @@ class Pauses:
 
     def before(self, boundary: Boundary) -> int:
         """Silence before a sentence, by what separates it from the one before (none before the
-        first of a section)."""
+        first of a section; a section's pause after the spoken title)."""
         return {
             Boundary.FIRST: 0,
             Boundary.SENTENCE: self.sentence_ms,
             Boundary.PARAGRAPH: self.paragraph_ms,
             Boundary.POINT: self.point_ms,
+            Boundary.AFTER_TITLE: self.section_ms,  # the title is said like a part of its own
         }[boundary]
 
     def clause_pause_ms(self, chunk: str) -> int:

@@ -188,7 +188,7 @@ def _build(
     backend = engines[0]
     lexicon = load_lexicon(path, opts.lexicons)
     out_dir = output_dir(path, doc, opts.out_root)
-    fp = fingerprint(doc_text_of(doc), lexicon, backend, opts)
+    fp = fingerprint(doc_text_of(doc), lexicon, backend, opts, doc.spoken_title)
     old = read_manifest(out_dir)
     theirs = other_source(old, doc)
     if theirs and not opts.force:
@@ -205,7 +205,9 @@ def _build(
     lexicon.keep_whole()  # before chunking: a lexicon word is never split between chunks
     cache = ClipCache(opts.cache_dir)
     memo = PlanMemo.read(cache, out_dir, PlanMemo.key_for(lexicon, backend))
-    sentences = split_document(doc, backend.max_chars, backend.clause_chunks, memo.chunks)
+    sentences = split_document(
+        doc, backend.max_chars, backend.clause_chunks, memo.chunks, title=opts.speak_title
+    )
     plan = plan_jobs(sentences, backend, opts.settings, lexicon, memo)
     if release:
         words.release()  # planned: the ~60 MB dictionary is not needed while the voice speaks

@@ -71,7 +71,9 @@ def _reading(chunk: str, lexicon: Lexicon | None, normalise: bool) -> tuple[str,
 _TEXT_LIBRARIES = ("jieba", "cn2an", "pypinyin")
 
 
-def fingerprint(doc_text: str, lexicon: Lexicon, backend: Backend, opts: BuildOptions) -> str:
+def fingerprint(
+    doc_text: str, lexicon: Lexicon, backend: Backend, opts: BuildOptions, title: str = ""
+) -> str:
     """Everything that changes any output; equal fingerprints mean the outputs are current.
 
     Made only of what the plan is a function of (the text, the lexicon's readings, the engine's
@@ -80,6 +82,8 @@ def fingerprint(doc_text: str, lexicon: Lexicon, backend: Backend, opts: BuildOp
     h = hashlib.sha256()
     h.update(__version__.encode())
     h.update(doc_text.encode("utf-8"))
+    if opts.speak_title:
+        h.update(b"\0title\0" + title.encode("utf-8"))  # said first (Document.spoken_title)
     readings = sorted((e.word, e.spoken) for e in lexicon.entries.values())
     engine = [backend.name, backend.identity(opts.settings), backend.max_chars, backend.clause_chunks]
     engine += [backend.needs_normalisation, backend.trim_silence, *map(dist, _TEXT_LIBRARIES)]

@@ -104,6 +104,10 @@ def _part(number: int, title: str | None, start: int, paras: list[tuple[int, lis
           flags: Mapping[str, str]) -> list[str]:  # fmt: skip
     """One section of the transcript: its heading (the heading sentence when it is one) and paragraphs."""
     out = [f'<section class="part" id="sec-{number}" data-section="{number}" data-start-ms="{start}">']
+    if paras and paras[0][0] == -1:  # the document's title, said first (model.Role.TITLE)
+        spans = "".join(_sentence_span(s, flags) for s in paras[0][1])
+        out.append(f'<p class="doc-title" data-paragraph="-1">{spans}</p>')
+        paras = paras[1:]
     if paras and title is not None and _is_heading(title, paras[0][1]):
         out.append(f"<h2>{''.join(_sentence_span(s, flags) for s in paras[0][1])}</h2>")
         paras = paras[1:]

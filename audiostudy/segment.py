@@ -8,12 +8,13 @@ which keeps the common case fast.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterator
 
 from audiostudy import words
-from audiostudy.model import Boundary, Document, Sentence
+from audiostudy.model import Boundary, Document, Role, Sentence
 
 # A sentence runs up to and including its end mark(s) and any closing quotes/brackets after them.
 _CLOSERS = "”’）》」』】〕\"')]"
@@ -168,10 +169,13 @@ def split_document(
     max_chars: int,
     by_clause: bool = False,
     chunker: Callable[[str, Callable[[], tuple[str, ...]]], tuple[str, ...]] | None = None,
+    *,
+    title: bool = False,
 ) -> list[Sentence]:
     """All sentences of doc in reading order, with ids, boundaries, point numbers and chunks (one per
     clause with by_clause, see chunk_sentence). `chunker(text, compute)`: a memo of earlier answers
-    (plan.PlanMemo.chunks) that calls compute() only for a sentence it has not seen."""
+    (plan.PlanMemo.chunks) that calls compute() only for a sentence it has not seen. `title`: the
+    document's own title (Document.spoken_title) is said first, see with_title."""
     if max_chars < 1:
         raise ValueError("max_chars must be at least 1")
     out: list[Sentence] = []
@@ -209,7 +213,35 @@ def split_document(
                     )
                 )
                 first_in_section = first_in_para = False
+    if title and doc.spoken_title:
+        compute = functools.partial(chunk_sentence, doc.spoken_title, max_chars, by_clause)
+        out = with_title(out, doc, chunker(doc.spoken_title, compute) if chunker else compute())
     return out
+
+
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def with_title(sentences: list[Sentence], doc: Document, chunks: tuple[str, ...]) -> list[Sentence]:
+    """The sentences with the document's title said first: sentence 0 of the first section (its id
+    s01-0000 takes no other sentence's), then a section's pause. Unchanged when the document has no
+    title of its own, nothing of it can be said, or its text already opens with the title."""
+    if not sentences or not chunks or not doc.spoken_title:
+        return sentences
+    first = sentences[0]
+    if _NOT_WORDS.sub("", first.text) == _NOT_WORDS.sub("", doc.spoken_title):
+        return sentences
+    said = Sentence(
+        id=f"s{first.section:02d}-0000",
+        text=doc.spoken_title,
+        section=first.section,
+        paragraph=-1,
+        point=None,
+        boundary=Boundary.FIRST,
+        chunks=chunks,
+        role=Role.TITLE,
+    )
+    return [said, dataclasses.replace(first, boundary=Boundary.AFTER_TITLE), *sentences[1:]]
 
 
 def display_pieces(text: str, chunks: list[str]) -> list[str]:

@@ -118,7 +118,8 @@ def test_build_then_outline_shows_actual_minutes(tmp_path):
     from audiostudy.document import load
     from audiostudy.segment import split_document
 
-    chunks = {c for s in split_document(load(src), 60, OfflineBackend.clause_chunks) for c in s.chunks}
+    said = split_document(load(src), 60, OfflineBackend.clause_chunks, title=True)  # 小结 first
+    chunks = {c for s in said for c in s.chunks}
     assert "3 sections" in res.stdout and f"{len(chunks)} synthesised, 0 from cache" in res.stdout
     built = out / "小结"
     assert (built / "小结.m4b").is_file() and (built / "02-一、抓学习.mp3").is_file()

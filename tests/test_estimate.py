@@ -34,7 +34,8 @@ def test_counts_sentence_point_and_section_pauses() -> None:
     sentences_in_paragraphs = 1  # 学习很重要 follows 一是要重视学习 in the same paragraph
     points = 4
     gaps_between_sections = len(doc.sections) - 1
-    added = 1000 * sentences_in_paragraphs + 1000 * points + 1000 * gaps_between_sections
+    after_title = 1  # a section's pause after the spoken title 学习会讲话
+    added = 1000 * (sentences_in_paragraphs + points + gaps_between_sections + after_title)
     assert longer.total_ms - base.total_ms == added
     assert len(base.sections_ms) == len(doc.sections)
 

@@ -202,7 +202,8 @@ def test_a_lexicon_edit_resynthesises_exactly_the_affected_sentences(tmp_path: P
     src, _ = _lexicon(tmp_path)
     opts = BuildOptions(out_root=tmp_path / "audio", cache_dir=tmp_path / "cache", formats=("mp3",))
     first = build(src, opts, backend=FakeBackend())
-    assert first.synthesised > 0 and len(first.relexed) == 7  # all but 同志们：
+    # Every sentence but 同志们：, the spoken title 长江调研汇报 first among them.
+    assert first.synthesised > 0 and len(first.relexed) == 8 and first.relexed[0] == ("长江", "调研")
 
     (tmp_path / "briefing.lexicon.txt").write_text(DOC_LEXICON + "角色 jiao3 se4\n", encoding="utf-8")
     engine = FakeBackend()

@@ -93,7 +93,8 @@ def test_manifest_is_valid_json_with_every_sentence(tmp_path):
     src = write(tmp_path)
     r = build(src, opts(tmp_path), backend=FakeBackend())
     m = json.loads((r.out_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert [s["text"] for s in m["sentences"]][:3] == ["同志们：", "开个会。", "一、第一部分。"]
+    texts = [s["text"] for s in m["sentences"]]
+    assert texts[:4] == ["标题", "同志们：", "开个会。", "一、第一部分。"]  # the title is said first
     assert m["title"] == "标题" and len(m["sections"]) == 4
 
 
