@@ -37,7 +37,8 @@ def test_clause_sized_chunks_are_heard(tmp_path, monkeypatch, asr_listener: List
     out_dir = _build(tmp_path)
     report = listen_build(out_dir, asr_listener)
     assert report.syllables > 180
-    assert len(report.sentences) == 8
+    assert len(report.sentences) == 9  # the title, said first, and the speech's 8 sentences
+    assert report.sentences[0].id == "s01-0000" and report.sentences[0].text == "关于做好春季工作的讲话"
     assert report.error < THRESHOLD, _explain(report)
     # The same audio heard whole (VAD), aligned to the same sentences, comes out about as well: the
     # gain is not an artefact of cutting at the manifest's times.
