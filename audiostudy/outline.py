@@ -21,14 +21,15 @@ def render_outline(
     lexicons: tuple[Path, ...] = (),
     speak_title: bool = True,
 ) -> list[str]:
-    from .folder import output_dir, read_manifest
+    from .folder import other_source, output_dir, read_manifest
     from .manifest import read
 
     lines = outline_lines(doc)
     out_dir = output_dir(path, doc, out_root)
-    manifest, note = read(out_dir), build_note(out_dir, read_manifest(out_dir), doc)
-    if manifest and note.startswith("holds"):
-        manifest = None  # another document's minutes are not this one's
+    data = read_manifest(out_dir)
+    note = build_note(out_dir, data, doc)
+    # Another document's build: its minutes are not this one's.
+    manifest = None if other_source(data, doc) else read(out_dir)
     built = {s.title: s for s in manifest.sections} if manifest else {}
     guess = estimate(doc, speak_title=speak_title)
     lines.append("")
