@@ -135,29 +135,36 @@ class ClipCache:
                 if p.stat().st_mtime < now - age:
                     p.unlink()
 
+    def clip_files(self) -> list[Path]:
+        """Our clip files, with leftovers of killed writes (their names start with ".")."""
+        return list(self.root.glob("[0-9a-f][0-9a-f]/*.clip")) if self.root.is_dir() else []
+
+    def encode_files(self) -> list[Path]:
+        """The section encodes and plan memos kept beside the clips."""
+        folder = self.root / ENCODES
+        return list(folder.glob("*")) if folder.is_dir() else []
+
     def info(self) -> tuple[int, int]:
         """(clips, bytes of the clips and the section encodes)."""
         n = size = 0
-        for p in (self.root / ENCODES).glob("*.*"):
+        for p in self.encode_files():
             with contextlib.suppress(OSError):
                 size += p.stat().st_size
-        if self.root.is_dir():
-            for p in self.root.glob("[0-9a-f][0-9a-f]/*.clip"):
-                if p.name.startswith("."):
-                    continue  # a temporary file of a write in progress (or killed mid-write)
-                n += 1
+        for p in self.clip_files():
+            if p.name.startswith("."):
+                continue  # a temporary file of a write in progress (or killed mid-write)
+            with contextlib.suppress(OSError):
                 size += p.stat().st_size
+                n += 1
         return n, size
 
     def clear(self) -> int:
         """Delete our entries (and leftovers of killed writes) and nothing else: the folder may
         have been pointed at one that holds other files."""
         n, _ = self.info()
+        for p in [*self.clip_files(), *self.encode_files()]:
+            p.unlink(missing_ok=True)
         if self.root.is_dir():
-            for p in self.root.glob("[0-9a-f][0-9a-f]/*.clip"):
-                p.unlink(missing_ok=True)
-            for p in (self.root / ENCODES).glob("*"):
-                p.unlink(missing_ok=True)
             for d in [*self.root.glob("[0-9a-f][0-9a-f]"), self.root / ENCODES]:
                 with contextlib.suppress(OSError):
                     d.rmdir()  # only when empty

@@ -68,12 +68,16 @@ def _matching(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
 def cache_parts(clip_root: Path | None = None) -> list[CachePart]:
     """Every part, with its size (a part that is not there has none)."""
     cache = ClipCache(clip_root)
-    clips = list(cache.root.glob("[0-9a-f][0-9a-f]/*.clip")) if cache.root.is_dir() else []
-    encodes = cache.root / ENCODES
+    clips = cache.clip_files()
     n = sum(1 for p in clips if not p.name.startswith("."))
     return [
         _part("clips", cache.root, f"{n} clip{'' if n == 1 else 's'} of synthesised sentences", clips),
-        _part("encodes", encodes, "section encodes and plans of recent builds", _matching(encodes, ("*",))),
+        _part(
+            "encodes",
+            cache.root / ENCODES,
+            "section encodes and plans of recent builds",
+            cache.encode_files(),
+        ),
         _part("asr", asr_dir(), "speech recogniser for `check`", _matching(asr_dir(), ASR_PATTERNS)),
         _part("voice", voice_dir(), "offline voice model prepared", _matching(voice_dir(), VOICE_PATTERNS)),
     ]
