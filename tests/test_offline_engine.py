@@ -175,3 +175,46 @@ def test_dropout_takes_share_their_frames_so_the_ensemble_is_their_mean() -> Non
         assert not np.allclose(draws[0], draws[1])
         mean = voice.mel(ids, Prosody(seed=7, takes=3))
         assert np.allclose(mean, np.mean(draws, axis=0), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_vocoder_rewrite_is_the_same_arithmetic() -> None:
+    """vocoder_graph.patch_vocoder replaces the upsampling, the dilations and the PQMF with faster
+    operations: none of the old ones may be left, and the waveform of a real mel (every clause
+    length the voice says, including past one vocoder window) must be the shipped model's."""
+    import numpy as np
+    from ai_edge_litert import schema_py_generated as schema
+    from ai_edge_litert.interpreter import Interpreter
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    from audiostudy.backends import offline
+    from audiostudy.backends.fastspeech import Prosody
+    from audiostudy.backends.vocoder_graph import patch_vocoder
+
+    shipped = read_asset("mb_melgan.tflite")
+    patched = patch_vocoder(shipped)
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(patched))
+    codes = [model.operatorCodes[op.opcodeIndex] for op in model.subgraphs[0].operators]
+    used = {max(oc.builtinCode, oc.deprecatedBuiltinCode) for oc in codes}
+    ops = schema.BuiltinOperator
+    assert ops.CONV_2D in used
+    assert not used & {ops.TRANSPOSE_CONV, ops.SPACE_TO_BATCH_ND, ops.BATCH_TO_SPACE_ND}
+
+    def vocode(model_bytes: bytes, mel: np.ndarray) -> np.ndarray:
+        it = Interpreter(model_content=model_bytes, num_threads=1)
+        index = it.get_input_details()[0]["index"]
+        it.resize_tensor_input(index, list(mel.shape))
+        it.allocate_tensors()
+        it.set_tensor(index, mel)
+        it.invoke()
+        return np.asarray(it.get_tensor(it.get_output_details()[0]["index"])[0, :, 0])
+
+    offline.load_voice()
+    voice, front = offline._voice, offline._frontend
+    assert voice is not None and front is not None
+    for text in ("好。", "同志们：", "要坚持把纪律和规矩挺在前面，深入学习贯彻新时代中国特色社会主义思想，"):
+        mel = voice.mel(front.ids(text), Prosody(seed=None))
+        old, new = vocode(shipped, mel), vocode(patched, mel)
+        assert old.shape == new.shape == (mel.shape[1] * 300,)
+        assert np.abs(old).max() > 0.1  # speech, not silence
+        assert np.abs(old - new).max() < 1e-5

@@ -65,3 +65,18 @@ def test_damaged_install_is_one_clear_error_and_no_worker_stays(monkeypatch):
     for proc in started:
         proc.join(10)
         assert not proc.is_alive()
+
+
+def test_patched_vocoder_is_stored_once_then_read_back(tmp_path, monkeypatch):
+    from audiostudy.backends.vocoder_graph import patch_vocoder
+
+    shipped = read_asset("mb_melgan.tflite")
+    first = cache.patched_vocoder(lambda: shipped, SHA256["mb_melgan.tflite"], tmp_path)
+    assert first == patch_vocoder(shipped)
+    assert len(list(tmp_path.glob("mb-melgan-*.tflite"))) == 1
+
+    def no_patch(_: bytes) -> bytes:
+        raise AssertionError("patched again although a verified copy is stored")
+
+    monkeypatch.setattr(cache, "patch_vocoder", no_patch)
+    assert cache.patched_vocoder(lambda: shipped, SHA256["mb_melgan.tflite"], tmp_path) == first

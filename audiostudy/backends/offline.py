@@ -83,14 +83,15 @@ def load_voice() -> None:
     global _voice, _frontend
     from .baker import FrontEnd
     from .fastspeech import Voice
-    from .patched import patched_acoustic
+    from .patched import patched_acoustic, patched_vocoder
     from .voice_assets import SHA256, read_asset
 
     _frontend = FrontEnd.from_json(read_asset("baker_mapper.json"))
     name = "fastspeech2_quan.tflite"
-    patched = patched_acoustic(lambda: read_asset(name), SHA256[name])
+    acoustic = patched_acoustic(lambda: read_asset(name), SHA256[name])
+    vocoder = patched_vocoder(lambda: read_asset("mb_melgan.tflite"), SHA256["mb_melgan.tflite"])
     # One thread per worker: the workers themselves use the cores.
-    _voice = Voice(patched, read_asset("mb_melgan.tflite"), threads=1)
+    _voice = Voice(acoustic, vocoder, threads=1)
 
 
 def _speed_ratio(rate: str) -> float:
@@ -208,10 +209,14 @@ class OfflineBackend:
         self._exiting: threading.Thread | None = None  # the manager thread of a released pool
 
     def identity(self, settings: VoiceSettings) -> str:
+        from .patched import VOCODER_FORMAT
         from .voice_assets import MODELS_ID
 
         # The front end's readings follow pypinyin's dictionary, so its version is part of the voice.
-        return f"offline:litert:{MODELS_ID}:baker-pypinyin-{_version('pypinyin')}:dropout-{_dropout_id()}"
+        return (
+            f"offline:litert:{MODELS_ID}:vocoder-graph{VOCODER_FORMAT}:baker-pypinyin-{_version('pypinyin')}"
+            f":dropout-{_dropout_id()}"
+        )
 
     def start(self) -> None:
         """Launch one worker per core now, so that they load the voice while the build process

@@ -1,7 +1,9 @@
-"""The acoustic model as LiteRT runs it (fastspeech.patch_acoustic), kept in the user cache folder.
+"""Both models as LiteRT runs them (fastspeech.patch_acoustic, vocoder_graph.patch_vocoder), kept in
+the user cache folder.
 
-Patching rewrites the 16 MB flatbuffer through Python objects: about 0.3 s of CPU, a third of a
-worker's start-up, and the result is the same every time for the same model file. So the first
+Patching rewrites a flatbuffer through Python objects: about 0.3 s of CPU for the 16 MB acoustic
+model and 0.5 s for the vocoder, more than a worker's whole start-up, and the result is the same
+every time for the same model file. So the first
 worker to patch stores the result (`<user cache>/audiostudy/voice/`), and every later worker reads
 it back, verified against the SHA-256 stored beside it. The shipped model file is never changed;
 a missing, unreadable or altered copy is simply patched again, and a cache folder that cannot be
@@ -17,9 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .fastspeech import patch_acoustic
+from .vocoder_graph import patch_vocoder
 
-# Bump when patch_acoustic changes what it produces: older copies are then ignored.
+# Bump when patch_acoustic or patch_vocoder changes what it produces: older copies are then ignored.
 PATCH_FORMAT = 1
+VOCODER_FORMAT = 1
 
 
 def cache_folder() -> Path:
@@ -33,25 +37,42 @@ def patched_acoustic(
 ) -> tuple[bytes, int]:
     """patch_acoustic(model()), from the cache when a verified copy is there (then the 16 MB model
     file is not even read)."""
+
+    def patch() -> tuple[bytes, dict[str, int]]:
+        data, masks = patch_acoustic(model())
+        return data, {"masks": masks}
+
+    data, meta = _kept(f"fastspeech2-litert-{model_sha256[:16]}-p{PATCH_FORMAT}", patch, model_sha256, folder)
+    return data, int(meta["masks"])
+
+
+def patched_vocoder(model: Callable[[], bytes], model_sha256: str, folder: Path | None = None) -> bytes:
+    """patch_vocoder(model()), from the cache when a verified copy is there."""
+    stem = f"mb-melgan-litert-{model_sha256[:16]}-v{VOCODER_FORMAT}"
+    return _kept(stem, lambda: (patch_vocoder(model()), {}), model_sha256, folder)[0]
+
+
+def _kept(
+    stem: str, patch: Callable[[], tuple[bytes, dict[str, int]]], source_sha256: str, folder: Path | None
+) -> tuple[bytes, dict[str, int]]:
     folder = folder or cache_folder()
-    stem = f"fastspeech2-litert-{model_sha256[:16]}-p{PATCH_FORMAT}"
     data_path, meta_path = folder / f"{stem}.tflite", folder / f"{stem}.json"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         data = data_path.read_bytes()
         if hashlib.sha256(data).hexdigest() == meta["sha256"]:
-            return data, int(meta["masks"])
+            return data, meta
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    data, masks = patch_acoustic(model())
+    data, extra = patch()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _write(data_path, data)
-        meta = {"sha256": hashlib.sha256(data).hexdigest(), "masks": masks, "source_sha256": model_sha256}
+        meta = {"sha256": hashlib.sha256(data).hexdigest(), **extra, "source_sha256": source_sha256}
         _write(meta_path, json.dumps(meta).encode())
     except OSError:
         pass  # a read-only cache folder: the next worker patches again
-    return data, masks
+    return data, extra
 
 
 def _write(path: Path, data: bytes) -> None:
