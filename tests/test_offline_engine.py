@@ -158,23 +158,48 @@ def test_long_mel_vocoded_in_windows_is_exactly_the_whole() -> None:
 
 @pytest.mark.slow
 def test_dropout_takes_share_their_frames_so_the_ensemble_is_their_mean() -> None:
-    """The voice averages several dropout draws frame by frame (offline.DROPOUT): that holds only if
-    the dropout never changes the durations. Draws must differ (else the ensemble is one draw)."""
+    """The voice averages several dropout draws frame by frame (offline.DROPOUT): the draws' decoder
+    mels are averaged, then the postnet refines the mean once. That holds only if the dropout never
+    changes the durations. Draws must differ (else the ensemble is one draw), and postnet after
+    decoder must be the whole model (what one take is)."""
     import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
 
     from audiostudy.backends import offline
-    from audiostudy.backends.fastspeech import Prosody
+    from audiostudy.backends.fastspeech import Prosody, patch_acoustic
 
     offline.load_voice()
     voice, front = offline._voice, offline._frontend
     assert voice is not None and front is not None
+    patched, _ = patch_acoustic(read_asset("fastspeech2_quan.tflite"))
+    unsplit = Interpreter(model_content=patched, num_threads=1)
     for text in ("同志们：", "要坚持把纪律和规矩挺在前面，", "全年增长百分之十二点五，"):
         ids = front.ids(text)
-        draws = [voice.mel(ids, Prosody(seed=s)) for s in (7, 8, 9)]
+        draws = [voice._mel(ids, 1.0, 1.0, s) for s in (7, 8, 9)]
         assert len({d.shape for d in draws}) == 1
         assert not np.allclose(draws[0], draws[1])
         mean = voice.mel(ids, Prosody(seed=7, takes=3))
-        assert np.allclose(mean, np.mean(draws, axis=0), atol=1e-5)
+        assert np.allclose(mean, voice._postnet(np.mean(draws, axis=0)), atol=1e-5)
+        one = voice.mel(ids, Prosody(seed=7))
+        assert np.array_equal(one, _unsplit_mel(unsplit, voice, ids, 7))
+
+
+def _unsplit_mel(it, voice, ids: list[int], seed: int):  # type: ignore[no-untyped-def]
+    """mel_after of the patched model before split_postnet, for one draw."""
+    import numpy as np
+
+    inp = it.get_input_details()
+    n = len(ids)
+    values = [np.array([ids], np.int32), np.array([0], np.int32), *[np.array([1.0], np.float32)] * 3]
+    values += voice.masks(n, seed)
+    it.resize_tensor_input(inp[0]["index"], [1, n])
+    for detail in inp[5:]:
+        it.resize_tensor_input(detail["index"], [1, n, 256])
+    it.allocate_tensors()
+    for detail, value in zip(inp, values, strict=True):
+        it.set_tensor(detail["index"], value)
+    it.invoke()
+    return it.get_tensor(it.get_output_details()[1]["index"])
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ import pytest
 
 from audiostudy.backends import VoiceSettings, voice_assets
 from audiostudy.backends import patched as cache
-from audiostudy.backends.fastspeech import patch_acoustic
+from audiostudy.backends.fastspeech import patch_acoustic, split_postnet
 from audiostudy.backends.offline import OfflineBackend
 from audiostudy.backends.voice_assets import SHA256, read_asset
 from audiostudy.errors import EngineError
@@ -24,8 +24,8 @@ def model() -> bytes:
 
 def test_stored_once_then_read_back_without_patching(tmp_path, monkeypatch, model):
     first = cache.patched_acoustic(lambda: model, SHA256[NAME], tmp_path)
-    assert first == patch_acoustic(model)  # the very bytes the patch gives
-    assert len(list(tmp_path.glob("*.tflite"))) == 1 and not list(tmp_path.glob(".*part"))
+    assert first == split_postnet(*patch_acoustic(model))  # the very bytes the patch gives
+    assert len(list(tmp_path.glob("*.tflite"))) == 2 and not list(tmp_path.glob(".*part"))
 
     def no_patch(_: bytes) -> tuple[bytes, int]:
         raise AssertionError("patched again although a verified copy is stored")
@@ -36,16 +36,18 @@ def test_stored_once_then_read_back_without_patching(tmp_path, monkeypatch, mode
 
 def test_damaged_copy_is_patched_again(tmp_path, model):
     good = cache.patched_acoustic(lambda: model, SHA256[NAME], tmp_path)
-    stored = next(tmp_path.glob("*.tflite"))
+    stored = next(tmp_path.glob("*-decoder.tflite"))
     stored.write_bytes(stored.read_bytes()[:1000])  # truncated
     assert cache.patched_acoustic(lambda: model, SHA256[NAME], tmp_path) == good
-    assert stored.read_bytes() == good[0]  # and stored whole again
+    assert stored.read_bytes() == good.decoder  # and stored whole again
 
 
 def test_unwritable_folder_only_costs_the_patch(tmp_path, model):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
-    assert cache.patched_acoustic(lambda: model, SHA256[NAME], blocker / "voice") == patch_acoustic(model)
+    assert cache.patched_acoustic(lambda: model, SHA256[NAME], blocker / "voice") == split_postnet(
+        *patch_acoustic(model)
+    )
 
 
 def test_damaged_install_is_one_clear_error_and_no_worker_stays(monkeypatch):

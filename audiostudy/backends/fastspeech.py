@@ -95,6 +95,66 @@ def custom_ops(model: bytes) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Acoustic:
+    """The patched acoustic model in two parts: phones → the decoder's mel (`mel_before`), then the
+    postnet's refinement of it (`mel_after`), so that several dropout draws can share one postnet."""
+
+    decoder: bytes
+    postnet: bytes
+    masks: int
+
+
+def split_postnet(model: bytes, masks: int) -> Acoustic:
+    """The model's postnet (every operator only its mel_after output needs) as a model of its own
+    whose inputs are mel_before and the frame mask; the rest, without it, outputs mel_before. Each
+    keeps only the weights its operators use. Running one after the other is the whole model."""
+    _, fu = _patch_tables()
+
+    def part(keep: set[int], inputs: list[int] | None, outputs: list[int]) -> bytes:
+        m = fu.read_model_from_bytearray(bytearray(model))
+        sg = m.subgraphs[0]
+        sg.operators = [op for k, op in enumerate(sg.operators) if k in keep]
+        if inputs is not None:
+            sg.inputs = np.array(inputs, np.int32)
+        sg.outputs = np.array(outputs, np.int32)
+        used = {int(t) for op in sg.operators for t in (*op.inputs, *op.outputs)}
+        kept = {sg.tensors[t].buffer for t in used if t >= 0}
+        for i, buffer in enumerate(m.buffers):
+            if i not in kept:
+                buffer.data = None
+        return bytes(fu.convert_object_to_bytearray(m))
+
+    m = fu.read_model_from_bytearray(bytearray(model))
+    sg = m.subgraphs[0]
+    before, after, *rest = (int(t) for t in sg.outputs)
+    post = _needed(sg, [after]) - _needed(sg, [before, *rest])
+    made = {int(t) for k in post for t in sg.operators[k].outputs}
+    outside = {int(t) for k in post for t in sg.operators[k].inputs if t >= 0} - made
+    feeds = sorted(t for t in outside if m.buffers[sg.tensors[t].buffer].data is None)
+    mask = [t for t in feeds if t != before]
+    if before not in feeds or len(mask) != 1 or list(sg.tensors[mask[0]].shape)[-1] != 1:
+        raise ValueError("unexpected postnet in the acoustic model")
+    everything = set(range(len(sg.operators)))
+    decoder = part(everything - post, None, [before, *rest])
+    return Acoustic(decoder, part(post, [before, mask[0]], [after]), masks)
+
+
+def _needed(sg: Any, outputs: list[int]) -> set[int]:
+    """Indices of the operators these output tensors depend on."""
+    producer = {int(t): k for k, op in enumerate(sg.operators) for t in op.outputs}
+    ops: set[int] = set()
+    stack, seen = list(outputs), set()
+    while stack:
+        t = stack.pop()
+        if t in seen or t not in producer:
+            continue
+        seen.add(t)
+        ops.add(producer[t])
+        stack += [int(x) for x in sg.operators[producer[t]].inputs if x >= 0]
+    return ops
+
+
+@dataclass(frozen=True)
 class Prosody:
     """What the acoustic model takes besides phones: duration and f0 ratios, and the dropout."""
 
@@ -107,12 +167,16 @@ class Prosody:
 class Voice:
     """Both models in one process. Not thread-safe: one Voice per worker."""
 
-    def __init__(self, acoustic: bytes | tuple[bytes, int], vocoder: bytes, threads: int = 1) -> None:
-        """`acoustic`: the model file as shipped, or patch_acoustic's result for it (backends/patched.py)."""
+    def __init__(self, acoustic: bytes | Acoustic, vocoder: bytes, threads: int = 1) -> None:
+        """`acoustic`: the model file as shipped, or its patched parts (backends/patched.py);
+        `vocoder`: as shipped, or vocoder_graph.patch_vocoder's result (the same waveform)."""
         from ai_edge_litert.interpreter import Interpreter
 
-        model, self.n_masks = acoustic if isinstance(acoustic, tuple) else patch_acoustic(acoustic)
-        self.acoustic = Interpreter(model_content=model, num_threads=threads)
+        if not isinstance(acoustic, Acoustic):
+            acoustic = split_postnet(*patch_acoustic(acoustic))
+        self.n_masks = acoustic.masks
+        self.acoustic = Interpreter(model_content=acoustic.decoder, num_threads=threads)
+        self.postnet = Interpreter(model_content=acoustic.postnet, num_threads=threads)
         self.vocoder = Interpreter(model_content=vocoder, num_threads=threads)
 
     def masks(self, n_phones: int, seed: int | None) -> list[np.ndarray]:
@@ -124,14 +188,16 @@ class Voice:
 
     def mel(self, ids: list[int], prosody: Prosody) -> np.ndarray:
         """The mel spectrogram [1, frames, 80]. The dropout acts on the f0 and energy embeddings after
-        the durations are fixed, so every take of a text has the same frames and takes average
-        frame by frame (the ensemble of the model's own dropout, instead of one draw of it)."""
+        the durations are fixed, so every take of a text has the same frames: the decoder's mels of
+        the takes average frame by frame (the ensemble of the model's own dropout, instead of one draw
+        of it), and the postnet refines their mean once."""
         if prosody.seed is None or prosody.takes <= 1:
-            return self._mel(ids, prosody.speed, prosody.f0, prosody.seed)
+            return self._postnet(self._mel(ids, prosody.speed, prosody.f0, prosody.seed))
         takes = [self._mel(ids, prosody.speed, prosody.f0, prosody.seed + k) for k in range(prosody.takes)]
-        return np.asarray(np.mean(takes, axis=0, dtype=np.float32))
+        return self._postnet(np.asarray(np.mean(takes, axis=0, dtype=np.float32)))
 
     def _mel(self, ids: list[int], speed: float, f0: float, seed: int | None) -> np.ndarray:
+        """The decoder's mel (before the postnet) of one dropout draw."""
         it = self.acoustic
         inp = it.get_input_details()
         n = len(ids)
@@ -150,7 +216,19 @@ class Voice:
         for detail, value in zip(inp, values, strict=True):
             it.set_tensor(detail["index"], value)
         it.invoke()
-        return np.asarray(it.get_tensor(it.get_output_details()[1]["index"]))
+        return np.asarray(it.get_tensor(it.get_output_details()[0]["index"]))
+
+    def _postnet(self, mel: np.ndarray) -> np.ndarray:
+        it = self.postnet
+        before, mask = it.get_input_details()  # split_postnet's order
+        frames = mel.shape[1]
+        it.resize_tensor_input(before["index"], [1, frames, mel.shape[2]])
+        it.resize_tensor_input(mask["index"], [1, frames, 1])
+        it.allocate_tensors()
+        it.set_tensor(before["index"], mel)
+        it.set_tensor(mask["index"], np.ones((1, frames, 1), np.float32))  # one utterance: every frame
+        it.invoke()
+        return np.asarray(it.get_tensor(it.get_output_details()[0]["index"]))
 
     def audio(self, mel: np.ndarray) -> np.ndarray:
         """The vocoder's waveform for mel, at most VOCODER_WINDOW frames (plus context) per call.

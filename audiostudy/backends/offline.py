@@ -32,8 +32,9 @@ from .options import rate_factor
 
 # How the model's dropout is used. "off": proper inference (masks of 0.5). "seeded": left on as the
 # model was exported, one draw per chunk seeded from it. "ensemble": the mean of TAKES seeded draws'
-# mels. One draw is a lottery (a chunk that drew a bad mask, e.g. 同志们：, was misheard in every
-# build); off is one fixed ticket; the ensemble was heard clearest (docs/benchmarks.md, P15).
+# decoder mels, refined once by the postnet (fastspeech.Voice.mel). One draw is a lottery (a chunk
+# that drew a bad mask, e.g. 同志们：, was misheard in every build); off is one fixed ticket; the
+# ensemble was heard clearest (docs/benchmarks.md, P15).
 DROPOUT = "ensemble"
 TAKES = 2
 
@@ -106,7 +107,7 @@ def _f0_ratio(pitch: str) -> float:
 
 
 def _dropout_id() -> str:
-    return f"{DROPOUT}{TAKES}" if DROPOUT == "ensemble" else DROPOUT
+    return f"{DROPOUT}{TAKES}-decoder" if DROPOUT == "ensemble" else DROPOUT
 
 
 def chunk_seed(text: str, rate: str, pitch: str) -> int:

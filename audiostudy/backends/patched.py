@@ -18,11 +18,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .fastspeech import patch_acoustic
+from .fastspeech import Acoustic, patch_acoustic, split_postnet
 from .vocoder_graph import patch_vocoder
 
 # Bump when patch_acoustic or patch_vocoder changes what it produces: older copies are then ignored.
-PATCH_FORMAT = 1
+PATCH_FORMAT = 2  # 2: the postnet split off (fastspeech.split_postnet)
 VOCODER_FORMAT = 1
 
 
@@ -32,47 +32,52 @@ def cache_folder() -> Path:
     return Path(user_cache_dir("audiostudy")) / "voice"
 
 
-def patched_acoustic(
-    model: Callable[[], bytes], model_sha256: str, folder: Path | None = None
-) -> tuple[bytes, int]:
-    """patch_acoustic(model()), from the cache when a verified copy is there (then the 16 MB model
-    file is not even read)."""
+def patched_acoustic(model: Callable[[], bytes], model_sha256: str, folder: Path | None = None) -> Acoustic:
+    """split_postnet(patch_acoustic(model())), from the cache when a verified copy is there (then the
+    16 MB model file is not even read)."""
 
-    def patch() -> tuple[bytes, dict[str, int]]:
-        data, masks = patch_acoustic(model())
-        return data, {"masks": masks}
+    def patch() -> tuple[dict[str, bytes], dict[str, int]]:
+        parts = split_postnet(*patch_acoustic(model()))
+        return {"decoder": parts.decoder, "postnet": parts.postnet}, {"masks": parts.masks}
 
-    data, meta = _kept(f"fastspeech2-litert-{model_sha256[:16]}-p{PATCH_FORMAT}", patch, model_sha256, folder)
-    return data, int(meta["masks"])
+    stem = f"fastspeech2-litert-{model_sha256[:16]}-p{PATCH_FORMAT}"
+    parts, meta = _kept(stem, patch, model_sha256, folder)
+    return Acoustic(parts["decoder"], parts["postnet"], int(meta["masks"]))
 
 
 def patched_vocoder(model: Callable[[], bytes], model_sha256: str, folder: Path | None = None) -> bytes:
     """patch_vocoder(model()), from the cache when a verified copy is there."""
     stem = f"mb-melgan-litert-{model_sha256[:16]}-v{VOCODER_FORMAT}"
-    return _kept(stem, lambda: (patch_vocoder(model()), {}), model_sha256, folder)[0]
+    return _kept(stem, lambda: ({"vocoder": patch_vocoder(model())}, {}), model_sha256, folder)[0]["vocoder"]
+
+
+Patch = Callable[[], tuple[dict[str, bytes], dict[str, int]]]
 
 
 def _kept(
-    stem: str, patch: Callable[[], tuple[bytes, dict[str, int]]], source_sha256: str, folder: Path | None
-) -> tuple[bytes, dict[str, int]]:
+    stem: str, patch: Patch, source_sha256: str, folder: Path | None
+) -> tuple[dict[str, bytes], dict[str, int]]:
+    """The parts `patch` makes (name -> model bytes) and its extra facts, read back from `folder`
+    when every part there matches the SHA-256 stored beside it, else made and stored."""
     folder = folder or cache_folder()
-    data_path, meta_path = folder / f"{stem}.tflite", folder / f"{stem}.json"
+    meta_path = folder / f"{stem}.json"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        data = data_path.read_bytes()
-        if hashlib.sha256(data).hexdigest() == meta["sha256"]:
-            return data, meta
-    except (OSError, ValueError, KeyError, TypeError):
+        parts = {name: (folder / f"{stem}-{name}.tflite").read_bytes() for name in meta["sha256"]}
+        if all(hashlib.sha256(data).hexdigest() == meta["sha256"][name] for name, data in parts.items()):
+            return parts, meta
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
-    data, extra = patch()
+    parts, extra = patch()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _write(data_path, data)
-        meta = {"sha256": hashlib.sha256(data).hexdigest(), **extra, "source_sha256": source_sha256}
-        _write(meta_path, json.dumps(meta).encode())
+        for name, data in parts.items():
+            _write(folder / f"{stem}-{name}.tflite", data)
+        digests = {name: hashlib.sha256(data).hexdigest() for name, data in parts.items()}
+        _write(meta_path, json.dumps({"sha256": digests, **extra, "source_sha256": source_sha256}).encode())
     except OSError:
         pass  # a read-only cache folder: the next worker patches again
-    return data, extra
+    return parts, extra
 
 
 def _write(path: Path, data: bytes) -> None:
