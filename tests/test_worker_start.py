@@ -23,7 +23,10 @@ def model() -> bytes:
 
 
 def test_stored_once_then_read_back_without_patching(tmp_path, monkeypatch, model):
+    older = tmp_path / f"fastspeech2-litert-{SHA256[NAME][:16]}-p1.tflite"  # an older format's copy
+    older.write_bytes(b"16 MB nobody reads any more")
     first = cache.patched_acoustic(lambda: model, SHA256[NAME], tmp_path)
+    assert not older.exists()
     assert first == split_postnet(*patch_acoustic(model))  # the very bytes the patch gives
     assert len(list(tmp_path.glob("*.tflite"))) == 2 and not list(tmp_path.glob(".*part"))
 

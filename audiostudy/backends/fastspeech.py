@@ -117,11 +117,7 @@ def split_postnet(model: bytes, masks: int) -> Acoustic:
         if inputs is not None:
             sg.inputs = np.array(inputs, np.int32)
         sg.outputs = np.array(outputs, np.int32)
-        used = {int(t) for op in sg.operators for t in (*op.inputs, *op.outputs)}
-        kept = {sg.tensors[t].buffer for t in used if t >= 0}
-        for i, buffer in enumerate(m.buffers):
-            if i not in kept:
-                buffer.data = None
+        drop_unused_weights(m)
         return bytes(fu.convert_object_to_bytearray(m))
 
     m = fu.read_model_from_bytearray(bytearray(model))
@@ -137,6 +133,17 @@ def split_postnet(model: bytes, masks: int) -> Acoustic:
     everything = set(range(len(sg.operators)))
     decoder = part(everything - post, None, [before, *rest])
     return Acoustic(decoder, part(post, [before, mask[0]], [after]), masks)
+
+
+def drop_unused_weights(m: Any) -> None:
+    """Empty every buffer no remaining operator of m's (one) subgraph reads: a model loaded from
+    bytes keeps them all in memory."""
+    sg = m.subgraphs[0]
+    used = {int(t) for op in sg.operators for t in (*op.inputs, *op.outputs) if t >= 0}
+    kept = {sg.tensors[t].buffer for t in used}
+    for i, buffer in enumerate(m.buffers):
+        if i not in kept:
+            buffer.data = None
 
 
 def _needed(sg: Any, outputs: list[int]) -> set[int]:

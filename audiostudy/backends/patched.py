@@ -23,7 +23,7 @@ from .vocoder_graph import patch_vocoder
 
 # Bump when patch_acoustic or patch_vocoder changes what it produces: older copies are then ignored.
 PATCH_FORMAT = 2  # 2: the postnet split off (fastspeech.split_postnet)
-VOCODER_FORMAT = 1
+VOCODER_FORMAT = 2
 
 
 def cache_folder() -> Path:
@@ -75,9 +75,18 @@ def _kept(
             _write(folder / f"{stem}-{name}.tflite", data)
         digests = {name: hashlib.sha256(data).hexdigest() for name, data in parts.items()}
         _write(meta_path, json.dumps({"sha256": digests, **extra, "source_sha256": source_sha256}).encode())
+        _forget_older(folder, stem)
     except OSError:
         pass  # a read-only cache folder: the next worker patches again
     return parts, extra
+
+
+def _forget_older(folder: Path, stem: str) -> None:
+    """Remove the copies an older format of this model left (`<name>-<sha>-p1…` beside `…-p2`)."""
+    prefix = stem.rsplit("-", 1)[0] + "-"
+    for path in folder.glob(f"{prefix}*"):
+        if not path.name.startswith((f"{stem}.", f"{stem}-")):
+            path.unlink(missing_ok=True)
 
 
 def _write(path: Path, data: bytes) -> None:

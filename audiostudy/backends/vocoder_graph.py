@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .fastspeech import _patch_tables
+from .fastspeech import _patch_tables, drop_unused_weights
 
 _OPTIONS = {"CONV_2D": "Conv2D", "PAD": "Pad", "RESHAPE": "Reshape", "STRIDED_SLICE": "StridedSlice"}
 
@@ -122,6 +122,7 @@ class _Graph:
         return self.op("STRIDED_SLICE", [x, *limits], output, beginMask=whole, endMask=whole)
 
     def to_bytes(self) -> bytes:
+        drop_unused_weights(self.m)  # the replaced operators' weights
         return bytes(self.fu.convert_object_to_bytearray(self.m))
 
 
