@@ -1,7 +1,8 @@
 """`--summary`: a separate key-points track, the skeleton of the speech in a few minutes.
 
-It is stitched from clips already in the cache: each section's heading sentence followed by the
-first sentence of each of its points (一是…, 二是…). Nothing new is synthesised. Sections with
+It is stitched from clips already in the cache: the document's spoken title (when the build says
+it), then each section's heading sentence followed by the first sentence of each of its points
+(一是…, 二是…). Nothing new is synthesised. Sections with
 neither a heading nor points (the opening salutation, the closing words) have no key points and are
 left out. The track gets its own chapters, one per section, and a `summary` block in the manifest.
 """
@@ -16,7 +17,7 @@ from .audio import EncodeOptions, WavAssembler, encode
 from .cache import ClipCache
 from .chapters import Tags, ffmetadata
 from .folder import atomic_path
-from .model import Chapter, Document, Section, Sentence
+from .model import Chapter, Document, Role, Section, Sentence
 from .options import BuildOptions
 from .plan import Plan
 from .stitch import say, sentence_audio
@@ -34,7 +35,8 @@ def summary_file(stem: str) -> str:
 
 
 def key_sentences(doc: Document, sentences: list[Sentence], plan: Plan) -> list[SummaryItem]:
-    """Per section, the heading sentence and the first sentence of every point (speakable ones)."""
+    """Per section, the heading sentence and the first sentence of every point (speakable ones); the
+    spoken title first."""
     items = []
     for sec in doc.sections:
         heading = {i for i, p in enumerate(sec.paragraphs) if p.heading}
@@ -52,6 +54,9 @@ def key_sentences(doc: Document, sentences: list[Sentence], plan: Plan) -> list[
                 seen_points.add(s.point)
         if chosen:
             items.append(SummaryItem(sec, tuple(chosen)))
+    title = next((i for i, s in enumerate(sentences) if s.role is Role.TITLE and plan[i]), None)
+    if items and title is not None:  # the track opens as the reading does, with what it is
+        items[0] = SummaryItem(items[0].section, (title, *items[0].sentences))
     return items
 
 

@@ -99,7 +99,7 @@ def test_summary_track_reuses_clips_and_matches_its_manifest(tmp_path, base):
     assert [x["title"] for x in s["sections"]] == ["一、提高认识", "二、狠抓落实"]
     texts = [[y["text"] for y in x["sentences"]] for x in s["sections"]]
     assert texts == [
-        ["一、提高认识。", "一是要重视学习。", "二是要联系实际。"],
+        ["学习会讲话", "一、提高认识。", "一是要重视学习。", "二是要联系实际。"],
         ["二、狠抓落实。", "一是要明确责任。", "二是要加强督查。"],
     ]
     path = r.out_dir / s["file"]
@@ -157,3 +157,12 @@ def test_batch_builds_every_document_and_links_them(tmp_path):
     for h in hrefs:
         assert (tmp_path / "audio" / h).is_file()
     assert "学习会讲话" in page and "乙通知" in page  # titles from the documents
+
+
+def test_summary_opens_with_the_title_only_when_the_build_says_it(tmp_path):
+    def first_texts(**kw) -> list[str]:
+        r = build(write(tmp_path), opts(tmp_path, summary=True, **kw), backend=FakeBackend())
+        return [y["text"] for y in r.manifest["summary"]["sections"][0]["sentences"]][:2]
+
+    assert first_texts() == ["学习会讲话", "一、提高认识。"]
+    assert first_texts(speak_title=False) == ["一、提高认识。", "一是要重视学习。"]
