@@ -15,7 +15,7 @@ runs far below its convolution speed. Each is replaced by the same arithmetic in
   filter it is one small convolution over the bands at their own rate, one output channel per phase.
 
 The first two are bit-identical; the third adds terms in another order (≤ 2e-7 apart on real mels,
-tests/test_offline_engine.py). Together they make the vocoder ~1.45x faster (docs/benchmarks.md).
+tests/test_offline_engine.py). Together the vocoder takes 0.65–0.70x the time (docs/benchmarks.md).
 """
 
 from __future__ import annotations
