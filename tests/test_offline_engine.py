@@ -218,6 +218,8 @@ def test_vocoder_rewrite_is_the_same_arithmetic() -> None:
 
     shipped = read_asset("mb_melgan.tflite")
     patched = patch_vocoder(shipped)
+    with pytest.raises(ValueError, match="no upsampling or PQMF"):
+        patch_vocoder(read_asset("fastspeech2_quan.tflite"))  # not the graph it rewrites
     model = flatbuffer_utils.read_model_from_bytearray(bytearray(patched))
     codes = [model.operatorCodes[op.opcodeIndex] for op in model.subgraphs[0].operators]
     used = {max(oc.builtinCode, oc.deprecatedBuiltinCode) for oc in codes}

@@ -29,7 +29,7 @@ VOCODER_WINDOW = 256  # mel frames per vocoder call at most (Voice.audio)
 VOCODER_CONTEXT = 20  # frames of context on each side of a window: the receptive field is ±16.1
 
 
-def _patch_tables() -> tuple[Any, Any]:
+def patch_tables() -> tuple[Any, Any]:
     from ai_edge_litert import schema_py_generated as schema
     from ai_edge_litert.tools import flatbuffer_utils
 
@@ -40,7 +40,7 @@ def patch_acoustic(model: bytes) -> tuple[bytes, int]:
     """The acoustic model with every dropout mask turned into an extra input; also the mask count.
 
     Raises ValueError when the model does not have the expected shape of dropout."""
-    schema, fu = _patch_tables()
+    schema, fu = patch_tables()
     m = fu.read_model_from_bytearray(bytearray(model))
     flex = {i for i, oc in enumerate(m.operatorCodes) if oc.customCode == _FLEX_RANDOM}
     for i in flex:
@@ -89,7 +89,7 @@ def _dropout_chain(m: Any, sg: Any, k: int, fu: Any) -> list[int]:
 
 def custom_ops(model: bytes) -> list[str]:
     """Names of the custom (non-builtin) operator codes a model still uses."""
-    _, fu = _patch_tables()
+    _, fu = patch_tables()
     m = fu.read_model_from_bytearray(bytearray(model))
     return [oc.customCode.decode() for oc in m.operatorCodes if oc.customCode]
 
@@ -108,7 +108,7 @@ def split_postnet(model: bytes, masks: int) -> Acoustic:
     """The model's postnet (every operator only its mel_after output needs) as a model of its own
     whose inputs are mel_before and the frame mask; the rest, without it, outputs mel_before. Each
     keeps only the weights its operators use. Running one after the other is the whole model."""
-    _, fu = _patch_tables()
+    _, fu = patch_tables()
 
     def part(keep: set[int], inputs: list[int] | None, outputs: list[int]) -> bytes:
         m = fu.read_model_from_bytearray(bytearray(model))

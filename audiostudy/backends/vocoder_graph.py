@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .fastspeech import _patch_tables, drop_unused_weights
+from .fastspeech import drop_unused_weights, patch_tables
 
 _OPTIONS = {"CONV_2D": "Conv2D", "PAD": "Pad", "RESHAPE": "Reshape", "STRIDED_SLICE": "StridedSlice"}
 
@@ -33,7 +33,7 @@ class _Graph:
     """The vocoder's only subgraph, with what the rewrites need to read and add to it."""
 
     def __init__(self, model: bytes) -> None:
-        self.S, fu = _patch_tables()
+        self.S, fu = patch_tables()
         self.fu = fu
         self.m = fu.read_model_from_bytearray(bytearray(model))
         self.sg = self.m.subgraphs[0]
@@ -41,8 +41,7 @@ class _Graph:
         self.empty = len(self.m.buffers) - 1  # the buffer of every new activation tensor
 
     def code(self, op: Any) -> int:
-        oc = self.m.operatorCodes[op.opcodeIndex]
-        return int(max(oc.builtinCode, oc.deprecatedBuiltinCode))
+        return self.code_of(self.m.operatorCodes[op.opcodeIndex])
 
     def const(self, t: int, dtype: type = np.float32) -> np.ndarray:
         tensor = self.sg.tensors[t]
@@ -131,16 +130,22 @@ def patch_vocoder(model: bytes) -> bytes:
     g = _Graph(model)
     B = g.S.BuiltinOperator
     ops: list[Any] = []
+    rewritten = {"upsampling": 0, "PQMF": 0}
     for op in list(g.sg.operators):
         if g.code(op) == B.TRANSPOSE_CONV and op.builtinOptions.strideH > 1:
             ops += _upsample(g, op)
+            rewritten["upsampling"] += 1
         elif g.code(op) == B.SPACE_TO_BATCH_ND:
             _undilate(g, op)  # drops this op and its BATCH_TO_SPACE_ND
         elif g.code(op) == B.TRANSPOSE_CONV:
             ops += _polyphase(g, op)
+            rewritten["PQMF"] += 1
             break  # the PQMF is the graph's last step
         elif g.code(op) != B.BATCH_TO_SPACE_ND:
             ops.append(op)
+    missing = [name for name, n in rewritten.items() if not n]
+    if missing:
+        raise ValueError(f"no {' or '.join(missing)} found in the vocoder")
     g.sg.operators = ops
     return g.to_bytes()
 
