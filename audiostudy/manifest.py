@@ -307,7 +307,11 @@ def make_manifest(
 
 def read(out_dir: Path) -> Manifest | None:
     """The manifest of the build in out_dir; None when there is none or it is not one of ours."""
-    data = read_manifest(out_dir)
+    return parse(read_manifest(out_dir))
+
+
+def parse(data: dict[str, Any] | None) -> Manifest | None:
+    """A manifest.json already read (folder.read_manifest) as a Manifest; None when it is none of ours."""
     try:
         return Manifest.from_json(data) if data is not None else None
     except ValueError:

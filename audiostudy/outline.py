@@ -22,14 +22,14 @@ def render_outline(
     speak_title: bool = True,
 ) -> list[str]:
     from .folder import other_source, output_dir, read_manifest
-    from .manifest import read
+    from .manifest import parse
 
     lines = outline_lines(doc)
     out_dir = output_dir(path, doc, out_root)
     data = read_manifest(out_dir)
     note = build_note(out_dir, data, doc)
     # Another document's build: its minutes are not this one's.
-    manifest = None if other_source(data, doc) else read(out_dir)
+    manifest = None if other_source(data, doc) else parse(data)
     built = {s.title: s for s in manifest.sections} if manifest else {}
     guess = estimate(doc, speak_title=speak_title)
     lines.append("")

@@ -169,8 +169,9 @@ def build(
         # local builds). A voice asked for by name never gets here: the CLI refuses it offline.
         opts = replace(opts, settings=replace(opts.settings, voice="", volume="+0%"))
     try:
-        with removed_if_left_empty(output_dir(path, doc, opts.out_root)):
-            return _build(path, doc, opts, reporter, (backend, filler), release=own_backend)
+        out_dir = output_dir(path, doc, opts.out_root)
+        with removed_if_left_empty(out_dir):
+            return _build(path, out_dir, doc, opts, reporter, (backend, filler), release=own_backend)
     finally:
         if own_backend:
             backend.close()
@@ -178,6 +179,7 @@ def build(
 
 def _build(
     path: str | Path,
+    out_dir: Path,
     doc: Document,
     opts: BuildOptions,
     reporter: Reporter,
@@ -187,7 +189,6 @@ def _build(
     """`release`: the engine is not used again after this build (see OfflineBackend.release)."""
     backend = engines[0]
     lexicon = load_lexicon(path, opts.lexicons)
-    out_dir = output_dir(path, doc, opts.out_root)
     fp = fingerprint(doc_text_of(doc), lexicon, backend, opts, doc.spoken_title)
     old = read_manifest(out_dir)
     theirs = other_source(old, doc)
