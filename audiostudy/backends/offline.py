@@ -210,12 +210,11 @@ class OfflineBackend:
         self._exiting: threading.Thread | None = None  # the manager thread of a released pool
 
     def identity(self, settings: VoiceSettings) -> str:
-        from .patched import VOCODER_FORMAT
-        from .voice_assets import MODELS_ID
+        from .voice_assets import MODELS_ID, VOCODER_GRAPH
 
         # The front end's readings follow pypinyin's dictionary, so its version is part of the voice.
         return (
-            f"offline:litert:{MODELS_ID}:vocoder-graph{VOCODER_FORMAT}:baker-pypinyin-{_version('pypinyin')}"
+            f"offline:litert:{MODELS_ID}:vocoder-graph{VOCODER_GRAPH}:baker-pypinyin-{_version('pypinyin')}"
             f":dropout-{_dropout_id()}"
         )
 

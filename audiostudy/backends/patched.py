@@ -20,10 +20,11 @@ from pathlib import Path
 
 from .fastspeech import Acoustic, patch_acoustic, split_postnet
 from .vocoder_graph import patch_vocoder
+from .voice_assets import VOCODER_GRAPH
 
-# Bump when patch_acoustic or patch_vocoder changes what it produces: older copies are then ignored.
+# Bump when patch_acoustic changes what it produces (patch_vocoder: VOCODER_GRAPH): older copies are
+# then ignored.
 PATCH_FORMAT = 2  # 2: the postnet split off (fastspeech.split_postnet)
-VOCODER_FORMAT = 2
 
 
 def cache_folder() -> Path:
@@ -47,7 +48,7 @@ def patched_acoustic(model: Callable[[], bytes], model_sha256: str, folder: Path
 
 def patched_vocoder(model: Callable[[], bytes], model_sha256: str, folder: Path | None = None) -> bytes:
     """patch_vocoder(model()), from the cache when a verified copy is there."""
-    stem = f"mb-melgan-litert-{model_sha256[:16]}-v{VOCODER_FORMAT}"
+    stem = f"mb-melgan-litert-{model_sha256[:16]}-v{VOCODER_GRAPH}"
     return _kept(stem, lambda: ({"vocoder": patch_vocoder(model())}, {}), model_sha256, folder)[0]["vocoder"]
 
 

@@ -19,6 +19,9 @@ SHA256 = {
 }
 # Part of the cache identity: a different model file is a different voice.
 MODELS_ID = "+".join(f"{name.split('.')[0]}@{digest[:12]}" for name, digest in SHA256.items())
+# The version of vocoder_graph.patch_vocoder's rewrite: in the voice's identity and in the name of
+# the patched copy kept in the user cache folder (backends/patched.py). Bump when it changes.
+VOCODER_GRAPH = 2
 
 
 def read_asset(name: str, expected: str | None = None) -> bytes:
