@@ -14,6 +14,10 @@ custom code is left in the model. The caller feeds the masks: Bernoulli(0.5) dra
 voice as it always sounded, but reproducible), or 0.5 everywhere, which is the dropout switched off
 (`x * 2 * 0.5 = x`, proper inference behaviour). Each synthesis is then a pure function of
 (phone ids, speed, f0, seed).
+
+The patched model is then cut in two (split_postnet): the decoder, which takes the masks and gives
+the mel before the postnet, and the postnet, so that several dropout draws share one postnet pass.
+The vocoder's graph is rewritten too (vocoder_graph.py).
 """
 
 from __future__ import annotations
@@ -172,7 +176,7 @@ class Prosody:
 
 
 class Voice:
-    """Both models in one process. Not thread-safe: one Voice per worker."""
+    """The voice's models in one process. Not thread-safe: one Voice per worker."""
 
     def __init__(self, acoustic: bytes | Acoustic, vocoder: bytes, threads: int = 1) -> None:
         """`acoustic`: the model file as shipped, or its patched parts (backends/patched.py);
@@ -182,7 +186,7 @@ class Voice:
         if not isinstance(acoustic, Acoustic):
             acoustic = split_postnet(*patch_acoustic(acoustic))
         self.n_masks = acoustic.masks
-        self.acoustic = Interpreter(model_content=acoustic.decoder, num_threads=threads)
+        self.decoder = Interpreter(model_content=acoustic.decoder, num_threads=threads)
         self.postnet = Interpreter(model_content=acoustic.postnet, num_threads=threads)
         self.vocoder = Interpreter(model_content=vocoder, num_threads=threads)
 
@@ -205,7 +209,7 @@ class Voice:
 
     def _mel(self, ids: list[int], speed: float, f0: float, seed: int | None) -> np.ndarray:
         """The decoder's mel (before the postnet) of one dropout draw."""
-        it = self.acoustic
+        it = self.decoder
         inp = it.get_input_details()
         n = len(ids)
         values = [

@@ -1,13 +1,14 @@
-"""Both models as LiteRT runs them (fastspeech.patch_acoustic, vocoder_graph.patch_vocoder), kept in
-the user cache folder.
+"""Both models as LiteRT runs them, kept in the user cache folder: the acoustic model patched and
+split in two (fastspeech.patch_acoustic, split_postnet) and the vocoder's rewritten graph
+(vocoder_graph.patch_vocoder).
 
-Patching rewrites a flatbuffer through Python objects: about 0.3 s of CPU for the 16 MB acoustic
-model and 0.5 s for the vocoder, more than a worker's whole start-up, and the result is the same
-every time for the same model file. So the first
-worker to patch stores the result (`<user cache>/audiostudy/voice/`), and every later worker reads
-it back, verified against the SHA-256 stored beside it. The shipped model file is never changed;
-a missing, unreadable or altered copy is simply patched again, and a cache folder that cannot be
-written only costs the patch."""
+Patching rewrites a flatbuffer through Python objects: about 1 s of CPU for the 16 MB acoustic
+model (patch and split) and 0.2–0.3 s for the vocoder, more than a worker's whole start-up, and the
+result is the same every time for the same model file. So the first worker to patch stores the
+result (`<user cache>/audiostudy/voice/`), and every later worker reads it back, verified against
+the SHA-256 stored beside it. The shipped model file is never changed; a missing, unreadable or
+altered copy is simply patched again, and a cache folder that cannot be written only costs the
+patch."""
 
 from __future__ import annotations
 
