@@ -32,14 +32,50 @@ class Cue:
 
 
 def _group(pieces: list[tuple[int, int, str]], limit: int) -> list[Cue]:
-    """Consecutive pieces joined while the text stays within limit."""
-    cues: list[Cue] = []
-    for a, b, t in pieces:
-        if cues and len(cues[-1].text) + len(t) <= limit:
-            cues[-1] = Cue(cues[-1].start_ms, b, cues[-1].text + t)
+    """Consecutive pieces joined into as few cues within `limit` as possible, balanced: of the ways
+    to make that many cues, the one whose longest cue is shortest. Filling each cue greedily would
+    leave a stub like 知行合一。 on screen for a second after a full two-line cue."""
+    if not pieces:
+        return []
+    count = _greedy_count([len(t) for _, _, t in pieces], limit)
+    cuts = _balanced_cuts([len(t) for _, _, t in pieces], count)
+    groups = [pieces[a:b] for a, b in zip([0, *cuts], [*cuts, len(pieces)], strict=True)]
+    return [Cue(g[0][0], g[-1][1], "".join(t for _, _, t in g)) for g in groups]
+
+
+def _greedy_count(sizes: list[int], limit: int) -> int:
+    count, filled = 0, limit + 1
+    for n in sizes:
+        if filled + n <= limit:
+            filled += n
         else:
-            cues.append(Cue(a, b, t))
-    return cues
+            count, filled = count + 1, n
+    return count
+
+
+def _balanced_cuts(sizes: list[int], count: int) -> list[int]:
+    """Where to cut `sizes` into `count` runs so that the largest run sum is smallest (the linear
+    partition problem; a sentence has a few dozen pieces at most)."""
+    n = len(sizes)
+    ends = [0]
+    for x in sizes:
+        ends.append(ends[-1] + x)
+    inf = float("inf")
+    # best[k][i]: the smallest largest run when the first i pieces make k runs; cut[k][i]: its last cut
+    best = [[inf] * (n + 1) for _ in range(count + 1)]
+    cut = [[0] * (n + 1) for _ in range(count + 1)]
+    best[0][0] = 0
+    for k in range(1, count + 1):
+        for i in range(k, n + 1):
+            for j in range(k - 1, i):
+                worst = max(best[k - 1][j], ends[i] - ends[j])
+                if worst < best[k][i]:
+                    best[k][i], cut[k][i] = worst, j
+    cuts, i = [], n
+    for k in range(count, 1, -1):
+        i = cut[k][i]
+        cuts.append(i)
+    return cuts[::-1]
 
 
 def _proportional(a: int, b: int, text: str, limit: int) -> list[tuple[int, int, str]]:

@@ -81,3 +81,23 @@ def test_one_clip_sentence_is_cut_by_characters(tmp_path: Path) -> None:
     for a, b, t in cues:
         assert abs((b - a) - per_char * len(t)) <= 2
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sentences"][0]["clauses"]
+
+
+def test_no_stub_cue_after_a_full_one(tmp_path: Path) -> None:
+    """A 40-character sentence is two cues of similar length, not 35 characters and then 知行合一。
+    alone for a second."""
+    src = tmp_path / "stub.txt"
+    sentence = "坚持原原本本学、方方面面学从严治党各项制度，做到学深学透、融会贯通、知行合一。"
+    src.write_text(f"讲话\n一、学习。\n{sentence}\n", encoding="utf-8")
+    formats = ("mp3", "srt", "vtt", "lrc")
+    opts = BuildOptions(out_root=tmp_path / "audio", cache_dir=tmp_path / "cache", formats=formats)
+    r = build(src, opts, backend=ClauseFake())
+    assert_subtitles_match(r.out_dir, "stub", r.manifest)
+    said = next(s for s in r.manifest["sentences"] if s["text"] == sentence)
+    cues = [
+        t
+        for a, _, t in parse_srt((r.out_dir / "stub.srt").read_text(encoding="utf-8"))
+        if said["start_ms"] <= a < said["end_ms"]
+    ]
+    assert "".join(cues) == sentence
+    assert len(cues) == 2 and all(12 <= len(t) <= 36 for t in cues), cues
