@@ -74,10 +74,10 @@ class Outline:
 
 def cn_number(s: str) -> int:
     """Value of a small number written in Chinese or Arabic digits ("十二" -> 12); 0 if unknown."""
-    if s.isdigit():
-        return int(s)
     if s in _CIRCLED:
         return _CIRCLED.index(s) + 1
+    if s.isdecimal():  # not isdigit(): ① and ² are digits to it, but int() refuses them
+        return int(s)
     total, cur = 0, 0
     for ch in s:
         if ch in _CN_VALUE:
