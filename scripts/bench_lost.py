@@ -20,12 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 _LOG_ENV = "AUDIOSTUDY_BENCH_DONE_LOG"
 
 
-def timed_task(index: int, text: str, rate: str, pitch: str) -> tuple[int, bytes]:
+def timed_task(
+    index: int, text: str, rate: str, pitch: str, ids: list[int] | None = None
+) -> tuple[int, bytes]:
     """offline._task, plus a line "<text>\\t<time the clip was finished>" in the log file (runs in
     the worker process; imported there by reference when the pool unpickles it)."""
     from audiostudy.backends import offline
 
-    result = offline._task(index, text, rate, pitch)
+    result = offline._task(index, text, rate, pitch, ids)
     with open(os.environ[_LOG_ENV], "a", encoding="utf-8") as f:
         f.write(f"{json.dumps(text, ensure_ascii=False)}\t{time.time()}\n")
     return result
