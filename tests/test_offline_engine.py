@@ -181,25 +181,8 @@ def test_dropout_takes_share_their_frames_so_the_ensemble_is_their_mean() -> Non
         mean = voice.mel(ids, Prosody(seed=7, takes=3))
         assert np.allclose(mean, voice._postnet(np.mean(draws, axis=0)), atol=1e-5)
         one = voice.mel(ids, Prosody(seed=7))
-        assert np.array_equal(one, _unsplit_mel(unsplit, voice, ids, 7))
-
-
-def _unsplit_mel(it, voice, ids: list[int], seed: int):  # type: ignore[no-untyped-def]
-    """mel_after of the patched model before split_postnet, for one draw."""
-    import numpy as np
-
-    inp = it.get_input_details()
-    n = len(ids)
-    values = [np.array([ids], np.int32), np.array([0], np.int32), *[np.array([1.0], np.float32)] * 3]
-    values += voice.masks(n, seed)
-    it.resize_tensor_input(inp[0]["index"], [1, n])
-    for detail in inp[5:]:
-        it.resize_tensor_input(detail["index"], [1, n, 256])
-    it.allocate_tensors()
-    for detail, value in zip(inp, values, strict=True):
-        it.set_tensor(detail["index"], value)
-    it.invoke()
-    return it.get_tensor(it.get_output_details()[1]["index"])
+        whole_model_mel_after = voice.run_acoustic(unsplit, ids, 1.0, 1.0, 7)[1]
+        assert np.array_equal(one, whole_model_mel_after)
 
 
 @pytest.mark.slow

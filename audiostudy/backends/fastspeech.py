@@ -209,7 +209,13 @@ class Voice:
 
     def _mel(self, ids: list[int], speed: float, f0: float, seed: int | None) -> np.ndarray:
         """The decoder's mel (before the postnet) of one dropout draw."""
-        it = self.decoder
+        return self.run_acoustic(self.decoder, ids, speed, f0, seed)[0]
+
+    def run_acoustic(
+        self, it: Any, ids: list[int], speed: float, f0: float, seed: int | None
+    ) -> list[np.ndarray]:
+        """Every output of `it`, an interpreter of the patched acoustic model (the decoder, or the
+        model before split_postnet), for one dropout draw of these phones."""
         inp = it.get_input_details()
         n = len(ids)
         values = [
@@ -227,7 +233,7 @@ class Voice:
         for detail, value in zip(inp, values, strict=True):
             it.set_tensor(detail["index"], value)
         it.invoke()
-        return np.asarray(it.get_tensor(it.get_output_details()[0]["index"]))
+        return [np.asarray(it.get_tensor(out["index"])) for out in it.get_output_details()]
 
     def _postnet(self, mel: np.ndarray) -> np.ndarray:
         it = self.postnet
